@@ -1,0 +1,91 @@
+"""The Bolt app factory: `create_app(settings, services)` wires the client, auth and listeners."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+
+from bot.listeners import register_all
+from bot.services import Services
+from bot.settings import Settings, SettingsError
+from bot.slack_api import build_client
+
+logger = logging.getLogger(__name__)
+
+# Keep in step with manifest.yml (DESIGN.md: minimal bot scopes).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "reactions:write",
+    "channels:history",
+    "channels:read",
+    "groups:history",
+    "app_mentions:read",
+    "im:write",
+    "users:read",
+)
+
+
+def oauth_enabled(settings: Settings) -> bool:
+    """Multi-workspace OAuth when both client id and secret are set."""
+    return bool(settings.slack.client_id and settings.slack.client_secret)
+
+
+def create_app(settings: Settings, services: Services, *, socket_mode: bool = False) -> App:
+    """Build the Bolt app.
+
+    HTTP mode verifies every request's signature and its 5-minute timestamp window (Bolt's
+    `RequestVerification`); Socket Mode needs no signing secret. The token is not checked at
+    construction (`auth.test` runs on the first request), so building the app works offline.
+
+    Raises:
+        SettingsError: a credential the chosen mode needs is missing.
+    """
+    slack = settings.slack
+    signing_secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
+    if not socket_mode and not signing_secret:
+        raise SettingsError("SLACK_SIGNING_SECRET is required in HTTP mode")
+    oauth = oauth_enabled(settings)
+    if not oauth and not slack.bot_token:
+        raise SettingsError(
+            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"
+        )
+    # The token rides on the client: Bolt ignores `token=` when a client is given.
+    token = slack.bot_token.get_secret_value() if slack.bot_token and not oauth else None
+    client = build_client(slack, token=token)
+    common = {
+        "signing_secret": signing_secret or "",
+        "client": client,
+        "token_verification_enabled": False,
+        "request_verification_enabled": not socket_mode,
+        "listener_executor": ThreadPoolExecutor(
+            max_workers=slack.listener_threads, thread_name_prefix="bolt-listener"
+        ),
+        "logger": logging.getLogger("bot.bolt"),
+    }
+    if oauth:
+        app = App(oauth_settings=_oauth_settings(settings, services), **common)  # type: ignore[arg-type]
+    else:
+        app = App(**common)  # type: ignore[arg-type]
+    register_all(app, services)
+    return app
+
+
+def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
+    from storage.slack_stores import installation_store, oauth_state_store
+
+    assert settings.slack.client_secret is not None
+    store = services.installation_store or installation_store(services.db)
+    services.installation_store = store
+    return OAuthSettings(
+        client_id=settings.slack.client_id,
+        client_secret=settings.slack.client_secret.get_secret_value(),
+        scopes=list(BOT_SCOPES),
+        installation_store=store,
+        state_store=oauth_state_store(services.db),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+    )

@@ -1,0 +1,115 @@
+"""The App Home tab: what the bot does for everyone, model and channel controls for admins."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.blocks.common import Block, actions, button, context, header, section
+
+HOME_VERSION_LIMIT = 8
+
+
+@dataclass(frozen=True)
+class HomeData:
+    """What the home tab shows; admin fields stay empty for other users."""
+
+    watched: list[tuple[str, str]]  # (channel id, mode)
+    is_admin: bool = False
+    versions: list[Any] = field(default_factory=list)  # ModelVersionRecord
+    label_mix: dict[str, int] = field(default_factory=dict)
+    feedback_week: int = 0
+    feedback_total: int = 0
+    drift: Any = None  # drift report record or None
+    channel_settings: list[Any] = field(default_factory=list)  # ChannelSettingsRecord
+
+
+def build_home_view(data: HomeData) -> dict[str, Any]:
+    """The `views.publish` payload of the App Home."""
+    blocks: list[Block] = [
+        header("triagebot"),
+        section(
+            "I tag support messages in opted-in channels by sentiment, alert the escalation "
+            "channel about upset customers and draft replies. Corrections you make are used "
+            "to retrain me."
+        ),
+        section("*Watched channels*\n" + _watched_lines(data.watched)),
+    ]
+    if data.is_admin:
+        blocks += _admin_blocks(data)
+    return {"type": "home", "blocks": blocks[:100]}
+
+
+def _watched_lines(watched: list[tuple[str, str]]) -> str:
+    if not watched:
+        return "_none yet: use `/triage channel on` in a channel_"
+    return "\n".join(f"• <#{channel}> ({mode})" for channel, mode in watched)
+
+
+def _admin_blocks(data: HomeData) -> list[Block]:
+    blocks: list[Block] = [{"type": "divider"}, header("Admin")]
+    blocks.append(section("*Model versions*\n" + _version_lines(data.versions)))
+    total = sum(data.label_mix.values())
+    mix = (
+        "  ".join(
+            f"{label}: {count} ({count / total:.0%})"
+            for label, count in sorted(data.label_mix.items())
+        )
+        if total
+        else "_no messages classified_"
+    )
+    blocks.append(section(f"*Label mix, last 7 days*\n{mix}"))
+    blocks.append(
+        section(
+            f"*Feedback*\n{data.feedback_week} in the last 7 days, {data.feedback_total} in all"
+        )
+    )
+    blocks.append(section(f"*Drift*\n{_drift_line(data.drift)}"))
+    blocks.append(
+        actions(
+            button("Retrain now", "home_retrain", style="primary"),
+            button("Roll back classifier", "home_rollback", "classifier", style="danger"),
+            button("Channel settings", "home_channel_settings"),
+            block_id="home_admin",
+        )
+    )
+    if data.channel_settings:
+        lines = "\n".join(
+            f"• <#{s.channel_id}>: {'on' if s.enabled else 'off'}, {s.mode}, {s.privacy_mode}"
+            + (f", alerts to <#{s.escalation_channel}>" if s.escalation_channel else "")
+            for s in data.channel_settings[:40]
+        )
+        blocks.append(section(f"*Channel settings*\n{lines}"))
+    return blocks
+
+
+def _version_lines(versions: list[Any]) -> str:
+    if not versions:
+        return "_no model versions registered_"
+    lines = []
+    for record in versions[:HOME_VERSION_LIMIT]:
+        metrics = record.metrics or {}
+        shown = ", ".join(
+            f"{name} {metrics[name]:.3f}"
+            for name in ("macro_f1", "accuracy")
+            if isinstance(metrics.get(name), int | float)
+        )
+        marker = ":large_green_circle:" if record.status == "active" else ":white_circle:"
+        lines.append(f"{marker} `{record.version}` {record.kind}, {record.status}. {shown}")
+    return "\n".join(lines)
+
+
+def _drift_line(report: Any) -> str:
+    if report is None:
+        return "_no drift check yet_"
+    fired = list(getattr(report, "fired", []) or [])
+    when = getattr(report, "created_at", None)
+    stamp = f" (checked {when:%Y-%m-%d %H:%M})" if when is not None else ""
+    if fired:
+        return f":warning: drift signals: {', '.join(fired)}{stamp}"
+    return f":white_check_mark: no drift signal{stamp}"
+
+
+def build_home_error_view(message: str) -> dict[str, Any]:
+    """A minimal home tab when the full one cannot be built."""
+    return {"type": "home", "blocks": [header("triagebot"), context(message)]}

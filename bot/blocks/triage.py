@@ -1,0 +1,143 @@
+"""Help, status, escalation alerts and channel-mode prompts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks.common import Block, actions, button, context, quote, section
+from bot.payloads import encode
+
+MODES = ("tag", "alert", "suggest")
+MODE_HELP = {
+    "tag": "react with the sentiment emoji",
+    "alert": "react, and alert the escalation channel about upset customers",
+    "suggest": "react, alert, and draft replies in the thread",
+}
+
+
+def build_help_text(commands: dict[str, str]) -> str:
+    """Usage of every command, named as configured."""
+    s, d, t = commands["sentiment"], commands["draft"], commands["triage"]
+    return "\n".join(
+        [
+            "*triagebot* tags support messages by sentiment, alerts on upset customers and drafts replies.",
+            f"• `{s} TEXT`: classify a text (negative / neutral / positive)",
+            f"• `{d} TEXT`: suggest a reply to a customer message",
+            f"• `{t} help`: this help",
+            f"• `{t} status`: model versions, last training, feedback counts",
+            f"• `{t} channel on [tag|alert|suggest]` / `{t} channel off`: automatic triage here",
+            f"• `{t} retrain`, `{t} promote VERSION`, `{t} rollback [classifier|generator]`: admins",
+            "In threads, use the message shortcuts: _Classify this message_, _Draft a reply_, "
+            "_Correct the label_.",
+        ]
+    )
+
+
+def build_usage_text(command: str, usage: str) -> str:
+    """One line of usage for a command called without what it needs."""
+    return f"Usage: `{command} {usage}`"
+
+
+def build_status_blocks(lines: list[str]) -> list[Block]:
+    """The `/triage status` answer."""
+    return [section("*triagebot status*\n" + "\n".join(f"• {line}" for line in lines))]
+
+
+def build_alert_blocks(
+    *,
+    channel_id: str,
+    user_id: str,
+    text: str,
+    prediction: Any,
+    permalink: str | None,
+    feedback_state: dict[str, Any],
+) -> list[Block]:
+    """An escalation alert about a confident negative message, with a link to it."""
+    link = f"<{permalink}|open the message>" if permalink else "(no link available)"
+    value = encode({"t": text, "l": prediction.label, **feedback_state})
+    return [
+        section(
+            f":rotating_light: Upset customer in <#{channel_id}> from <@{user_id}> "
+            f"({prediction.label}, {prediction.confidence:.0%}): {link}\n{quote(text)}"
+        ),
+        actions(
+            button("Correct", "feedback_correct", value),
+            button("Wrong label", "feedback_wrong", value),
+            block_id="feedback",
+        ),
+    ]
+
+
+def build_mode_prompt_blocks(channel_id: str) -> list[Block]:
+    """Asks whoever invited the bot how it should work in `channel_id`."""
+    elements = [
+        button(mode.capitalize(), "channel_mode_choose", f"{channel_id}:{mode}") for mode in MODES
+    ]
+    elements.append(button("Off", "channel_mode_choose", f"{channel_id}:off"))
+    lines = "\n".join(f"• *{mode}*: {MODE_HELP[mode]}" for mode in MODES)
+    return [
+        section(f"Thanks for inviting me to <#{channel_id}>. How should I work here?\n{lines}"),
+        actions(*elements, block_id="channel_mode"),
+        context(
+            "You can change this later with `/triage channel on|off [mode]` or in my App Home."
+        ),
+    ]
+
+
+def build_channel_settings_modal() -> dict[str, Any]:
+    """A modal to turn automatic triage on or off in a channel (App Home)."""
+
+    def option(value: str, text: str) -> dict[str, Any]:
+        return {"text": {"type": "plain_text", "text": text}, "value": value}
+
+    mode_options = [option(m, f"{m}: {MODE_HELP[m]}"[:75]) for m in MODES] + [option("off", "off")]
+    privacy = [
+        option("ids_only", "ids, labels, scores only"),
+        option("store_text", "also store text"),
+    ]
+    return {
+        "type": "modal",
+        "callback_id": "channel_settings_submit",
+        "title": {"type": "plain_text", "text": "Channel settings"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            _input("channel", "Channel", {"type": "conversations_select", "action_id": "channel"}),
+            _input(
+                "mode",
+                "Mode",
+                {
+                    "type": "static_select",
+                    "action_id": "mode",
+                    "options": mode_options,
+                    "initial_option": mode_options[1],
+                },
+            ),
+            _input(
+                "privacy",
+                "Privacy",
+                {
+                    "type": "static_select",
+                    "action_id": "privacy",
+                    "options": privacy,
+                    "initial_option": privacy[0],
+                },
+            ),
+            _input(
+                "escalation",
+                "Escalation channel",
+                {"type": "conversations_select", "action_id": "escalation"},
+                optional=True,
+            ),
+        ],
+    }
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Block:
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }

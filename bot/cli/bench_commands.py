@@ -1,0 +1,33 @@
+"""`triagebot bench NAME`: run one of the benchmarks in `benchmarks/` (from a source checkout)."""
+
+from __future__ import annotations
+
+import argparse
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+from bot.cli.errors import CommandError
+from bot.settings import Settings
+
+BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def register(sub: Any) -> None:
+    parser = sub.add_parser(
+        "bench", help="run a benchmark from benchmarks/ (classifier, generator, slack)"
+    )
+    parser.add_argument("name", help="benchmark name, e.g. classifier")
+    parser.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the benchmark")
+    parser.set_defaults(handler=handle_bench)
+
+
+def handle_bench(args: argparse.Namespace, settings: Settings) -> int:
+    script = BENCHMARKS_DIR / f"bench_{args.name}.py"
+    if not script.is_file():
+        known = sorted(p.stem.removeprefix("bench_") for p in BENCHMARKS_DIR.glob("bench_*.py"))
+        raise CommandError(f"no benchmark {args.name!r}; known: {', '.join(known) or 'none'}")
+    sys.argv = [str(script), *args.rest]
+    runpy.run_path(str(script), run_name="__main__")
+    return 0

@@ -1,0 +1,176 @@
+"""`triagebot retrain`, `models list|promote|rollback`, `scheduler`, `simulate-drift`."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import getpass
+import json
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from bot.cli.errors import CommandError
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("classifier", "generator")
+
+
+def register(sub: Any) -> None:
+    retrain = sub.add_parser("retrain", help="run one retraining now (progress bar)")
+    retrain.add_argument("--by", help="who asked, for the record (default: the OS user)")
+    retrain.set_defaults(handler=handle_retrain)
+    models = sub.add_parser("models", help="list, promote or roll back model versions")
+    actions = models.add_subparsers(dest="action", metavar="ACTION")
+    actions.required = True
+    listing = actions.add_parser("list", help="registered versions, newest first")
+    listing.add_argument("--json", action="store_true", help="print a JSON array")
+    listing.add_argument("--kind", choices=KINDS)
+    listing.set_defaults(handler=handle_models_list)
+    promote = actions.add_parser("promote", help="make VERSION the active one of its kind")
+    promote.add_argument("version")
+    promote.set_defaults(handler=handle_models_promote)
+    rollback = actions.add_parser("rollback", help="reactivate the previously active version")
+    rollback.add_argument("--kind", choices=KINDS, default="classifier")
+    rollback.set_defaults(handler=handle_models_rollback)
+    sub.add_parser(
+        "scheduler", help="run the scheduled jobs (retrain, drift check, purge) as a process"
+    ).set_defaults(handler=handle_scheduler)
+    simulate = sub.add_parser("simulate-drift", help="replay shifted data, detect drift, retrain")
+    simulate.add_argument("--model", help="base classifier directory (default: the active one)")
+    simulate.add_argument("--workdir", default="", help="default DATA_DIR/drift-sim")
+    simulate.add_argument("--plot", default="docs/img/drift_simulation.png")
+    simulate.add_argument("--review-share", type=float, default=0.5,
+                          help="share of replayed messages users label (default 0.5)")  # fmt: skip
+    simulate.add_argument("--days", type=int, default=5, help="shifted days to replay")
+    simulate.add_argument("--json", action="store_true", help="print the result as JSON")
+    simulate.set_defaults(handler=handle_simulate_drift)
+
+
+def open_db(settings: Settings) -> Any:
+    from storage.database import Database
+
+    db = Database.from_settings(settings.storage)
+    db.check_current()
+    return db
+
+
+def handle_retrain(args: argparse.Namespace, settings: Settings) -> int:
+    from training.retraining import describe_result, retrain_once
+
+    db = open_db(settings)
+    result = retrain_once(
+        "cli",
+        db=db,
+        settings=settings,
+        requested_by=args.by or getpass.getuser(),
+        progress=lambda stage, fraction: logger.info("retrain: %s", stage),
+        show_bar=True,
+    )
+    print(describe_result(result))
+    for name in ("candidate", "active"):
+        part = result.metrics.get(name) or {}
+        scores = {k: round(v["macro_f1"], 4) for k, v in part.items() if v}
+        if scores:
+            print(f"  {name:9s} macro-F1 {scores}")
+    return 1 if result.outcome in ("failed", "skipped") else 0
+
+
+def _version_dict(record: Any) -> dict[str, Any]:
+    data = dataclasses.asdict(record)
+    return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()}
+
+
+def handle_models_list(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import repositories as repo
+
+    versions = repo.list_model_versions(open_db(settings), kind=args.kind)
+    versions = sorted(versions, key=lambda v: v.created_at, reverse=True)
+    if args.json:
+        print(json.dumps([_version_dict(v) for v in versions], indent=2, default=str))
+        return 0
+    if not versions:
+        print("no model versions registered (run `triagebot train`)")
+        return 0
+    print(f"{'version':34s} {'kind':10s} {'status':9s} {'created':19s} {'macro-F1':>8s}  parent")
+    for v in versions:
+        f1 = (v.metrics.get("base") or {}).get("macro_f1", v.metrics.get("macro_f1"))
+        shown = f"{f1:.4f}" if isinstance(f1, int | float) else "-"
+        created = v.created_at.strftime("%Y-%m-%d %H:%M:%S")
+        print(
+            f"{v.version:34s} {v.kind:10s} {v.status:9s} {created} {shown:>8s}  {v.parent_version or ''}"
+        )
+    return 0
+
+
+def handle_models_promote(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import repositories as repo
+
+    db = open_db(settings)
+    record = repo.get_model_version(db, version=args.version)
+    if not Path(record.path).exists():
+        raise CommandError(f"{args.version}: its files at {record.path} are gone")
+    active = repo.activate_model_version(db, kind=record.kind, version=args.version)
+    print(f"{active.kind} {active.version} is active; serving processes swap within "
+          f"{settings.training.model_reload_seconds}s (or at once on SIGHUP)")  # fmt: skip
+    return 0
+
+
+def handle_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
+    from storage import repositories as repo
+
+    active = repo.rollback_model(open_db(settings), kind=args.kind)
+    print(f"rolled back: {active.kind} {active.version} is active again")
+    return 0
+
+
+def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    from training.retraining import describe_result, retrain_once
+    from training.scheduler import JobContext, build_blocking_scheduler
+
+    db = open_db(settings)
+
+    def notify(text: str) -> None:
+        logger.warning("admin notice: %s", text)
+
+    def start_retrain(trigger: str, slot: datetime | None) -> bool:
+        result = retrain_once(
+            trigger, db=db, settings=settings, requested_by="scheduler", slot=slot
+        )
+        notify(describe_result(result))
+        return result.outcome != "skipped" or result.run_id is not None
+
+    scheduler = build_blocking_scheduler(JobContext(db, settings, notify, start_retrain))
+    training = settings.training
+    logger.info(
+        "scheduler starting (retrain %r, drift check %r, purge %r, %s); Ctrl-C stops it",
+        training.retrain_cron, training.drift_check_cron, training.purge_cron,
+        training.scheduler_timezone,
+    )  # fmt: skip
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        logger.info("scheduler stopped")
+    return 0
+
+
+def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:
+    from training.drift_simulation import SimulationOptions, format_table, run_simulation
+
+    workdir = Path(args.workdir) if args.workdir else settings.training.data_dir / "drift-sim"
+    options = SimulationOptions(
+        model_dir=Path(args.model) if args.model else None,
+        workdir=workdir,
+        plot=Path(args.plot),
+        review_share=args.review_share,
+        days=args.days,
+    )
+    result = run_simulation(settings, options)
+    if args.json:
+        print(json.dumps(dataclasses.asdict(result), indent=2, default=str))
+    else:
+        print(format_table(result))
+    return 0

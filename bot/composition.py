@@ -1,0 +1,136 @@
+"""The composition root: build the database, models, drafting and retraining once per process."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+from bot.cli.errors import CommandError
+from bot.services import Services, UnavailableRetrainer
+from bot.settings import Settings
+from models.holder import ModelHolder
+
+logger = logging.getLogger(__name__)
+
+
+def classifier_path(settings: Settings, db: Any) -> Path:
+    """`CLASSIFIER_PATH` when set, else the active classifier version in storage.
+
+    Raises:
+        CommandError: neither exists (run `triagebot train classifier` first).
+    """
+    if settings.models.classifier_path:
+        return Path(settings.models.classifier_path)
+    from storage import repositories as repo
+
+    active = repo.get_active_model_version(db, kind="classifier")
+    if active is None:
+        raise CommandError(
+            "no classifier: set CLASSIFIER_PATH or run `triagebot train classifier` first"
+        )
+    return Path(active.path)
+
+
+def load_classifier(settings: Settings, path: Path) -> Any:
+    """Load a `SentimentPredictor` from a saved classifier directory."""
+    from models.predictor import SentimentPredictor
+
+    logger.info("loading classifier from %s", path)
+    return SentimentPredictor.load(path, settings.models)
+
+
+def ensure_registered(db: Any, predictor: Any, path: Path) -> None:
+    """Register a classifier loaded from `CLASSIFIER_PATH` so its predictions can be stored."""
+    from storage import repositories as repo
+    from storage.errors import NotFound
+
+    try:
+        repo.get_model_version(db, version=predictor.version)
+    except NotFound:
+        repo.register_model_version(
+            db, kind="classifier", version=predictor.version, path=str(path.resolve())
+        )
+        logger.info("registered classifier %s from %s", predictor.version, path)
+
+
+def build_services(settings: Settings, *, watch_models: bool = True) -> Services:
+    """Build everything the Slack app and the dashboard need.
+
+    Args:
+        settings: all settings.
+        watch_models: follow promotions and rollbacks in storage (a hot-swap thread).
+    """
+    from storage.database import Database
+
+    db = Database.from_settings(settings.storage)
+    path = classifier_path(settings, db)
+    predictor = load_classifier(settings, path)
+    ensure_registered(db, predictor, path)
+    classifier: ModelHolder[Any] = ModelHolder(predictor)
+    services = Services(
+        settings=settings,
+        db=db,
+        classifier=classifier,
+        drafter=build_drafter(settings, db, classifier),
+        retrainer=build_retrainer(settings, db),
+    )
+    if watch_models and not settings.models.classifier_path:
+        services.models_changed = start_watcher(settings, db, classifier)
+    return services
+
+
+def build_drafter(settings: Settings, db: Any, classifier: ModelHolder[Any]) -> Any:
+    """A `DraftService` whose generator loads in the background; None when drafts are off."""
+    if not settings.slack.drafts_enabled:
+        logger.info("drafting is turned off (TRIAGE_DRAFTS_ENABLED=false)")
+        return None
+    try:
+        from bot.drafting import DraftService
+        from models.generator import ReplyGenerator
+    except ImportError:
+        logger.warning("drafting is not available in this build", exc_info=True)
+        return None
+    generator: ModelHolder[Any] = ModelHolder()
+
+    def load() -> None:
+        try:
+            generator.swap(ReplyGenerator.load(generator_path(settings), settings.models))
+            logger.info("reply generator loaded")
+        except Exception:
+            logger.exception("the reply generator failed to load; drafts will apologise")
+
+    threading.Thread(target=load, name="generator-loader", daemon=True).start()
+    return DraftService(generator, classifier, db, settings)
+
+
+def generator_path(settings: Settings) -> Path:
+    """`GENERATOR_PATH`, else the converted pinned SmolLM2 weights."""
+    if settings.models.generator_path:
+        return Path(settings.models.generator_path)
+    from models.assets import smollm2_dir
+
+    return Path(smollm2_dir(settings.models.cache_dir))
+
+
+def build_retrainer(settings: Settings, db: Any) -> Any:
+    """The background `RetrainService`, or a stand-in that says retraining is not available."""
+    try:
+        from training.retrain_service import RetrainService
+    except ImportError as exc:
+        logger.warning("retraining not available: %s", exc)
+        return UnavailableRetrainer(f"retraining is not available ({exc})")
+    return RetrainService(db, settings)
+
+
+def start_watcher(settings: Settings, db: Any, holder: ModelHolder[Any]) -> Any:
+    """Start the hot-swap watcher; returns the function that makes it check at once."""
+    try:
+        from training.hot_swap import ModelWatcher
+    except ImportError:
+        logger.warning("hot swap not available: promotions apply after a restart")
+        return lambda: None
+    watcher = ModelWatcher(holder, db, loader=lambda path: load_classifier(settings, path))
+    watcher.start(interval=settings.training.model_reload_seconds)
+    return watcher.wake

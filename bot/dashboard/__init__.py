@@ -1,0 +1,31 @@
+"""The web dashboard: models, label mix, drift, feedback, training runs, plots and a "try it" form.
+
+`register(flask_app, services)` adds the pages (`/`, `/login`, `/logout`, `/try`,
+`/dashboard/plots/<name>.png`, `/dashboard/static/...`) and the JSON API (`/api/classify`,
+`/api/draft`, `/api/csrf`) to the Flask app that also serves `/slack/events`.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from flask import Flask
+
+from bot.dashboard import auth
+from bot.dashboard.api import build_api
+from bot.dashboard.views import build_pages
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+def register(flask_app: Flask, services: Services) -> None:
+    """Add the dashboard and its API to `flask_app`, with sessions configured for sign-in."""
+    auth.configure_sessions(flask_app, services.settings)
+    flask_app.register_blueprint(build_pages(services))
+    flask_app.register_blueprint(build_api(services))
+    if not auth.password_configured(services.settings):
+        logger.warning("DASHBOARD_PASSWORD is not set: the dashboard answers loopback clients only")

@@ -1,0 +1,181 @@
+"""JSON API used by the dashboard's form and by scripts: `POST /api/classify`, `POST /api/draft`.
+
+Requests are JSON objects (`{"text": "...", "tone": "..."}`) of at most `MAX_BODY_BYTES`, UTF-8,
+with `Content-Type: application/json`. Authentication is the dashboard's: a signed-in session
+plus the `X-CSRF-Token` header (see `GET /api/csrf`), or `Authorization: Bearer <password>`.
+Every error is `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from bot import metrics
+from bot.dashboard import auth
+from models.types import Draft, Prediction
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 16 * 1024
+MAX_TEXT_CHARS = 4000
+MAX_TONE_CHARS = 40
+ALLOWED_FIELDS = {"classify": {"text"}, "draft": {"text", "tone"}}
+
+
+class ApiError(Exception):
+    """A request the API refuses: HTTP status, a stable code and a message for people."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+    def response(self) -> tuple[Response, int]:
+        return jsonify(error={"code": self.code, "message": self.message}), self.status
+
+
+def validate_text(text: Any, *, field: str = "text") -> str:
+    """A non-blank string of at most MAX_TEXT_CHARS, stripped; raises ApiError otherwise."""
+    if not isinstance(text, str):
+        raise ApiError(400, "invalid_field", f"'{field}' must be a string")
+    value: str = text.strip()
+    if not value:
+        raise ApiError(400, "invalid_field", f"'{field}' must not be empty")
+    if len(value) > MAX_TEXT_CHARS:
+        raise ApiError(413, "too_long", f"'{field}' is longer than {MAX_TEXT_CHARS} characters")
+    if "\x00" in value:
+        raise ApiError(400, "invalid_field", f"'{field}' must not contain NUL characters")
+    return value
+
+
+def validate_tone(tone: Any) -> str | None:
+    if tone is None:
+        return None
+    if not isinstance(tone, str) or len(tone) > MAX_TONE_CHARS or not tone.isprintable():
+        raise ApiError(400, "invalid_field", f"'tone' must be a string of <= {MAX_TONE_CHARS}")
+    return tone.strip() or None
+
+
+def read_json_object(kind: str) -> dict[str, Any]:
+    """The request body as a JSON object with only the fields `kind` allows."""
+    if request.mimetype != "application/json":
+        raise ApiError(415, "unsupported_media_type", "send Content-Type: application/json")
+    if (request.content_length or 0) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"body larger than {MAX_BODY_BYTES} bytes")
+    raw = request.stream.read(MAX_BODY_BYTES + 1)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError(413, "too_large", f"body larger than {MAX_BODY_BYTES} bytes")
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_encoding", "body is not valid UTF-8") from exc
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "invalid_json", f"body is not valid JSON ({exc.msg})") from exc
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_shape", "body must be a JSON object")
+    unknown = sorted(set(body) - ALLOWED_FIELDS[kind])
+    if unknown:
+        raise ApiError(400, "unknown_field", f"unknown field(s): {', '.join(unknown)}")
+    if "text" not in body:
+        raise ApiError(400, "missing_field", "'text' is required")
+    return body
+
+
+def authorise(services: Services) -> None:
+    """Let the request through, or raise 401/403 as ApiError."""
+    settings = services.settings
+    if auth.password_configured(settings) and auth.bearer_ok(settings):
+        return  # a header the browser never adds by itself: no CSRF token needed
+    state = auth.access(settings)
+    if state == "loopback_only":
+        raise ApiError(403, "loopback_only", "no DASHBOARD_PASSWORD set: loopback clients only")
+    if state == "login":
+        raise ApiError(401, "unauthenticated", "sign in, or send Authorization: Bearer <password>")
+    if not auth.csrf_valid(request.headers.get("X-CSRF-Token")):
+        raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
+
+
+def classify_text(services: Services, text: str) -> Prediction:
+    """Classify one text with the served classifier (503 as ApiError when none is loaded)."""
+    predictor = services.classifier.get_or_none()
+    if predictor is None:
+        raise ApiError(503, "model_unavailable", "no classifier loaded yet")
+    started = time.perf_counter()
+    prediction: Prediction = predictor.predict([text])[0]
+    metrics.observe_classification(prediction.label, time.perf_counter() - started)
+    return prediction
+
+
+def draft_text(services: Services, text: str, tone: str | None = None) -> Draft:
+    """Draft a reply to `text` through the drafting service (503 as ApiError on failure)."""
+    if services.drafter is None:
+        raise ApiError(503, "model_unavailable", "no reply generator configured")
+    started = time.perf_counter()
+    try:
+        draft = services.drafter.draft(text, tone=tone)
+    except LookupError as exc:  # ModelHolder.get() with nothing loaded
+        raise ApiError(503, "model_unavailable", "the reply generator is not loaded") from exc
+    except Exception as exc:
+        logger.exception("drafting failed")
+        metrics.count_error("api_draft")
+        raise ApiError(503, "draft_failed", f"drafting failed ({type(exc).__name__})") from exc
+    metrics.observe_draft(time.perf_counter() - started)
+    return draft
+
+
+def build_api(services: Services) -> Blueprint:
+    """The `/api` blueprint bound to `services`."""
+    api = Blueprint("dashboard_api", __name__, url_prefix="/api")
+
+    @api.errorhandler(ApiError)
+    def handle_api_error(error: ApiError) -> tuple[Response, int]:
+        return error.response()
+
+    @api.app_errorhandler(404)
+    @api.app_errorhandler(405)
+    def handle_http_error(error: HTTPException) -> Response | HTTPException:
+        if not request.path.startswith("/api/"):
+            return error  # other routes keep Flask's own pages
+        code = "not_found" if error.code == 404 else "method_not_allowed"
+        response = jsonify(error={"code": code, "message": error.description})
+        response.status_code = error.code or 500
+        if error.code == 405:
+            response.headers["Allow"] = ", ".join(error.valid_methods or ())  # type: ignore[attr-defined]
+        return response
+
+    @api.get("/csrf")
+    def handle_csrf() -> Response:
+        settings = services.settings
+        if auth.access(settings) != "ok":
+            raise ApiError(401, "unauthenticated", "sign in first")
+        return jsonify(csrf_token=auth.csrf_token())
+
+    @api.post("/classify")
+    def handle_classify() -> Response:
+        metrics.count_request("api_classify")
+        authorise(services)
+        text = validate_text(read_json_object("classify").get("text"))
+        return jsonify(asdict(classify_text(services, text)))
+
+    @api.post("/draft")
+    def handle_draft() -> Response:
+        metrics.count_request("api_draft")
+        authorise(services)
+        body = read_json_object("draft")
+        draft = draft_text(
+            services, validate_text(body.get("text")), validate_tone(body.get("tone"))
+        )
+        return jsonify(asdict(draft))
+
+    return api

@@ -1,0 +1,27 @@
+"""Bolt listeners, one module per group, each with `register(app, services)`."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.listeners import (
+    actions,
+    commands,
+    errors,
+    events,
+    fallbacks,
+    home,
+    shortcuts,
+    triage_command,
+    views,
+)
+from bot.services import Services
+
+GROUPS = (errors, commands, triage_command, events, shortcuts, actions, views, home)
+
+
+def register_all(app: App, services: Services) -> None:
+    """Register every listener group, then the catch-alls (Bolt runs the first match)."""
+    for group in GROUPS:
+        group.register(app, services)
+    fallbacks.register(app, services)

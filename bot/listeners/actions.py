@@ -1,0 +1,160 @@
+"""Buttons on messages: feedback (Correct / Wrong label), drafts (Post / Edit / Regenerate /
+Discard) and the channel-mode choice offered when the bot is invited."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import metrics
+from bot.blocks.draft import (
+    build_draft_blocks,
+    build_draft_edit_modal,
+    build_posted_text,
+    build_working_blocks,
+)
+from bot.blocks.feedback import build_feedback_confirmation_text, build_relabel_modal
+from bot.blocks.triage import MODES
+from bot.listeners.errors import guarded
+from bot.payloads import decode, feedback_target
+from bot.replies import post_reply
+from bot.services import Services
+from models.types import LABELS
+from storage import repositories as repo
+
+logger = logging.getLogger(__name__)
+
+EXPIRED = "That button no longer works (the message is too old). Please try again."
+NOT_POSTED = "I could not post there. Invite me to the channel first, then try again."
+
+
+def _team(body: dict[str, Any], state: dict[str, Any]) -> str | None:
+    return state.get("team") or (body.get("team") or {}).get("id")
+
+
+def register(app: App, services: Services) -> None:
+    """Add the message button listeners."""
+
+    @app.action("feedback_correct")
+    @guarded
+    def handle_feedback_correct(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        """Store a confirmation of the predicted label."""
+        ack()
+        state = decode(action.get("value"))
+        if state.get("l") not in LABELS:
+            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        repo.record_feedback(
+            services.db,
+            label=state["l"],
+            source="button",
+            user_id=body["user"]["id"],
+            text=state.get("t") or None,
+            predicted_label=state["l"],
+            **feedback_target(state, _team(body, state)),
+        )
+        metrics.count_feedback("button")
+        respond(
+            response_type="ephemeral",
+            replace_original=False,
+            text=build_feedback_confirmation_text(state["l"], confirmed=True),
+        )
+
+    @app.action("feedback_wrong")
+    @guarded
+    def handle_feedback_wrong(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        """Open the relabel modal."""
+        ack()
+        state = {**decode(action.get("value")), "team": _team(body, {})}
+        client.views_open(trigger_id=body["trigger_id"], view=build_relabel_modal(state))
+
+    @app.action("draft_post")
+    @guarded
+    def handle_draft_post(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, respond: Respond
+    ) -> None:
+        """Post the draft as it is and store it as an approved reply."""
+        ack()
+        state = decode(action.get("value"))
+        user_id = body["user"]["id"]
+        state["team"] = _team(body, state)
+        if not post_reply(
+            services, client, state=state, reply=str(state.get("d") or ""), user_id=user_id
+        ):
+            respond(response_type="ephemeral", replace_original=False, text=NOT_POSTED)
+            return
+        respond(replace_original=True, text=build_posted_text(user_id, edited=False))
+
+    @app.action("draft_edit")
+    @guarded
+    def handle_draft_edit(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        """Open the draft in an edit modal; submitting it posts the edited reply."""
+        ack()
+        state = decode(action.get("value"))
+        state["team"] = _team(body, state)
+        state["r"] = body.get("response_url")
+        client.views_open(trigger_id=body["trigger_id"], view=build_draft_edit_modal(state))
+
+    @app.action("draft_regenerate")
+    @guarded
+    def handle_draft_regenerate(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+        """Replace the draft with a new one."""
+        ack()
+        state = decode(action.get("value"))
+        if services.drafter is None or not state.get("m"):
+            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        respond(
+            replace_original=True,
+            text="Regenerating…",
+            blocks=build_working_blocks("Drafting another reply…"),
+        )
+        draft = services.drafter.draft(
+            str(state["m"]), team_id=state.get("team"), channel_id=state.get("c")
+        )
+        state.pop("d", None)
+        respond(
+            replace_original=True, text="Suggested reply", blocks=build_draft_blocks(draft, state)
+        )
+
+    @app.action("draft_discard")
+    @guarded
+    def handle_draft_discard(ack: Ack, respond: Respond) -> None:
+        """Remove the draft message."""
+        ack()
+        respond(delete_original=True)
+
+    @app.action("channel_mode_choose")
+    @guarded
+    def handle_channel_mode_choose(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+    ) -> None:
+        """Store the mode picked by whoever invited the bot."""
+        ack()
+        channel_id, _, mode = str(action.get("value") or "").partition(":")
+        if not channel_id or mode not in (*MODES, "off"):
+            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        repo.set_channel_settings(
+            services.db,
+            team_id=str(_team(body, {})),
+            channel_id=channel_id,
+            enabled=mode != "off",
+            mode=mode if mode != "off" else "tag",
+            set_by=body["user"]["id"],
+        )
+        text = (
+            f"Automatic triage is off in <#{channel_id}>."
+            if mode == "off"
+            else f":white_check_mark: Automatic triage is on in <#{channel_id}> (mode *{mode}*)."
+        )
+        respond(replace_original=True, text=text)

@@ -1,0 +1,114 @@
+"""Events: channel messages (automatic triage), the bot joining a channel, uninstalls, mentions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot import metrics
+from bot.auto_triage import is_new_human_message, triage_message
+from bot.blocks.triage import build_help_text, build_mode_prompt_blocks
+from bot.listeners.errors import guarded
+from bot.services import Services
+from bot.slack_api import call_or_skip
+from storage import repositories as repo
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, services: Services) -> None:
+    """Add the event listeners."""
+
+    # `event("message")`, not `app.message()`: edits, joins and deletions must be acked too.
+    @app.event("message")
+    @guarded
+    def handle_message(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        """Triage a new human message in an opted-in channel; forget deleted messages' text."""
+        metrics.count_request("event")
+        team_id = str(context.team_id or body.get("team_id") or "")
+        if event.get("subtype") == "message_deleted":
+            handle_message_deleted(team_id, event)
+            return
+        if not is_new_human_message(event):
+            return
+        outcome = triage_message(
+            services, client, team_id=team_id, event=event, event_id=body.get("event_id")
+        )
+        logger.debug("message %s/%s: %s", event.get("channel"), event.get("ts"), outcome)
+
+    def handle_message_deleted(team_id: str, event: dict[str, Any]) -> None:
+        ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+        if ts:
+            repo.delete_message_text(
+                services.db, team_id=team_id, channel_id=str(event.get("channel")), message_ts=ts
+            )
+
+    @app.event("member_joined_channel")
+    @guarded
+    def handle_member_joined_channel(
+        event: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        """When the bot itself is invited, ask the inviter how it should work in the channel."""
+        if event.get("user") != context.bot_user_id:
+            return
+        channel_id = str(event.get("channel"))
+        blocks = build_mode_prompt_blocks(channel_id)
+        text = "How should triagebot work in this channel?"
+        inviter = event.get("inviter")
+        if inviter:
+            call_or_skip(
+                client.chat_postEphemeral,
+                channel=channel_id,
+                user=inviter,
+                blocks=blocks,
+                text=text,
+            )
+        else:
+            call_or_skip(client.chat_postMessage, channel=channel_id, blocks=blocks, text=text)
+
+    @app.event("app_mention")
+    @guarded
+    def handle_app_mention(event: dict[str, Any], client: WebClient) -> None:
+        """Answer a mention with the help text, in the thread."""
+        slack = services.settings.slack
+        names = {
+            "sentiment": slack.sentiment_command,
+            "draft": slack.draft_command,
+            "triage": slack.triage_command,
+        }
+        call_or_skip(
+            client.chat_postMessage,
+            channel=event.get("channel"),
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+            text=build_help_text(names),
+        )
+
+    @app.event("app_uninstalled")
+    @guarded
+    def handle_app_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
+        """Forget the workspace: its installation, settings and stored data."""
+        forget_workspace(
+            services, context.enterprise_id, str(context.team_id or body.get("team_id"))
+        )
+
+    @app.event("tokens_revoked")
+    @guarded
+    def handle_tokens_revoked(body: dict[str, Any], context: BoltContext) -> None:
+        """Tokens revoked: treat like an uninstall (nothing can be done without them)."""
+        forget_workspace(
+            services, context.enterprise_id, str(context.team_id or body.get("team_id"))
+        )
+
+
+def forget_workspace(services: Services, enterprise_id: str | None, team_id: str) -> None:
+    """Delete a workspace's installation (OAuth mode) and everything stored about it."""
+    logger.info("forgetting workspace %s", team_id)
+    store = services.installation_store
+    if store is not None:
+        store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
+    repo.delete_workspace(services.db, team_id=team_id)

@@ -1,0 +1,113 @@
+"""App Home: the tab everyone sees, and the admin buttons on it (retrain, roll back, channels)."""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+
+from bot import model_admin
+from bot.blocks.home import HomeData, build_home_view
+from bot.blocks.triage import build_channel_settings_modal
+from bot.listeners.errors import guarded
+from bot.services import Services
+from bot.slack_api import call_or_skip
+from storage import repositories as repo
+
+logger = logging.getLogger(__name__)
+
+REFUSAL = "Sorry, only admins can do that."
+
+
+def gather_home(services: Services, *, team_id: str, is_admin: bool) -> HomeData:
+    """Read what the home tab shows from storage."""
+    db, slack = services.db, services.settings.slack
+    channels = repo.list_channel_settings(db, team_id=team_id)
+    watched = [(c.channel_id, c.mode) for c in channels if c.enabled]
+    configured = {c.channel_id for c in channels}
+    watched += [(c, "alert") for c in sorted(slack.auto_channel_ids) if c not in configured]
+    if not is_admin:
+        return HomeData(watched=watched)
+    week_ago = datetime.now(UTC) - timedelta(days=7)
+    mix: Counter[str] = Counter()
+    for _day, label, count in repo.label_counts_by_day(db, since=week_ago):
+        mix[label] += count
+    return HomeData(
+        watched=watched,
+        is_admin=True,
+        versions=repo.list_model_versions(db),
+        label_mix=dict(mix),
+        feedback_week=repo.count_feedback(db, since=week_ago),
+        feedback_total=repo.count_feedback(db),
+        drift=repo.latest_drift_report(db),
+        channel_settings=channels,
+    )
+
+
+def publish_home(services: Services, client: WebClient, *, user_id: str, team_id: str) -> None:
+    """Build and publish the home tab of `user_id`."""
+    data = gather_home(services, team_id=team_id, is_admin=services.is_admin(client, user_id))
+    client.views_publish(user_id=user_id, view=build_home_view(data))
+
+
+def register(app: App, services: Services) -> None:
+    """Add the App Home listeners."""
+
+    @app.event("app_home_opened")
+    @guarded
+    def handle_app_home_opened(
+        event: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        """Publish the home tab whenever a user opens it."""
+        if event.get("tab", "home") != "home":
+            return
+        publish_home(services, client, user_id=str(event["user"]), team_id=str(context.team_id))
+
+    def admin_only(client: WebClient, body: dict[str, Any]) -> bool:
+        user_id = body["user"]["id"]
+        if services.is_admin(client, user_id):
+            return True
+        call_or_skip(client.chat_postMessage, channel=user_id, text=REFUSAL)
+        return False
+
+    @app.action("home_retrain")
+    @guarded
+    def handle_home_retrain(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Start a retrain from the home tab; the answer arrives as a direct message."""
+        ack()
+        if not admin_only(client, body):
+            return
+        user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
+        text = model_admin.start_retrain(services, client, team_id=team_id, user_id=user_id)
+        call_or_skip(client.chat_postMessage, channel=user_id, text=text)
+
+    @app.action("home_rollback")
+    @guarded
+    def handle_home_rollback(
+        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        """Roll back the classifier from the home tab and refresh it."""
+        ack()
+        if not admin_only(client, body):
+            return
+        user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
+        kind = str(action.get("value") or "classifier")
+        text = model_admin.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
+        call_or_skip(client.chat_postMessage, channel=user_id, text=text)
+        publish_home(services, client, user_id=user_id, team_id=team_id)
+
+    @app.action("home_channel_settings")
+    @guarded
+    def handle_home_channel_settings(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """Open the channel settings modal."""
+        ack()
+        if admin_only(client, body):
+            client.views_open(trigger_id=body["trigger_id"], view=build_channel_settings_modal())
+
+
+def _team(body: dict[str, Any]) -> str:
+    return str((body.get("team") or {}).get("id") or "")

@@ -1,0 +1,112 @@
+"""Modal submissions: the relabel modal, the draft edit modal and channel settings."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+
+from bot import metrics
+from bot.blocks.draft import EDIT_CALLBACK, build_posted_text
+from bot.blocks.feedback import RELABEL_CALLBACK, build_feedback_done_modal
+from bot.listeners.actions import NOT_POSTED
+from bot.listeners.errors import guarded
+from bot.listeners.home import publish_home
+from bot.payloads import decode, feedback_target
+from bot.replies import post_reply
+from bot.services import Services
+from bot.slack_api import call_or_skip
+from models.types import LABELS
+from storage import repositories as repo
+
+logger = logging.getLogger(__name__)
+
+
+def field_value(view: dict[str, Any], block_id: str, key: str = "value") -> Any:
+    """The submitted value of input `block_id` (action id == block id), or None."""
+    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(block_id) or {}
+    if key == "selected_option":
+        return (element.get("selected_option") or {}).get("value")
+    return element.get(key)
+
+
+def register(app: App, services: Services) -> None:
+    """Add the view submission listeners."""
+
+    @app.view(RELABEL_CALLBACK)
+    @guarded
+    def handle_relabel_submit(ack: Ack, view: dict[str, Any], body: dict[str, Any]) -> None:
+        """Store the corrected label and turn the modal into a short confirmation."""
+        label = field_value(view, "label", "selected_option")
+        if label not in LABELS:
+            ack(response_action="errors", errors={"label": "Pick one of the labels."})
+            return
+        ack(response_action="update", view=build_feedback_done_modal(label))
+        state = decode(view.get("private_metadata"))
+        source = "shortcut" if state.get("src") == "shortcut" else "modal"
+        repo.record_feedback(
+            services.db,
+            label=label,
+            source=source,
+            user_id=body["user"]["id"],
+            text=state.get("t") or None,
+            note=(field_value(view, "note") or "").strip()[:2000] or None,
+            predicted_label=state.get("l"),
+            **feedback_target(state, state.get("team") or (body.get("team") or {}).get("id")),
+        )
+        metrics.count_feedback(source)
+
+    @app.view(EDIT_CALLBACK)
+    @guarded
+    def handle_draft_edit_submit(
+        ack: Ack, view: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        """Post the edited reply; store the draft and the edited version."""
+        reply = str(field_value(view, "reply") or "").strip()
+        if not reply:
+            ack(response_action="errors", errors={"reply": "The reply is empty."})
+            return
+        ack()
+        state = decode(view.get("private_metadata"))
+        user_id = body["user"]["id"]
+        if not post_reply(services, client, state=state, reply=reply, user_id=user_id):
+            call_or_skip(client.chat_postMessage, channel=user_id, text=NOT_POSTED)
+            return
+        if state.get("r"):
+            WebhookClient(state["r"]).send(
+                replace_original=True,
+                text=build_posted_text(user_id, edited=reply != state.get("d")),
+            )
+
+    @app.view("channel_settings_submit")
+    @guarded
+    def handle_channel_settings_submit(
+        ack: Ack, view: dict[str, Any], body: dict[str, Any], client: WebClient
+    ) -> None:
+        """Save a channel's settings from the App Home modal (admins only)."""
+        user_id, team_id = body["user"]["id"], str((body.get("team") or {}).get("id"))
+        if not services.is_admin(client, user_id):
+            ack(response_action="errors", errors={"channel": "Only admins can change this."})
+            return
+        channel = field_value(view, "channel", "selected_conversation")
+        mode = field_value(view, "mode", "selected_option") or "alert"
+        privacy = field_value(view, "privacy", "selected_option") or "ids_only"
+        if not channel:
+            ack(response_action="errors", errors={"channel": "Pick a channel."})
+            return
+        ack()
+        repo.set_channel_settings(
+            services.db,
+            team_id=team_id,
+            channel_id=channel,
+            enabled=mode != "off",
+            mode=mode if mode != "off" else "tag",
+            privacy_mode=privacy,
+            escalation_channel=field_value(view, "escalation", "selected_conversation"),
+            set_by=user_id,
+        )
+        logger.info("channel %s settings saved by %s: %s/%s", channel, user_id, mode, privacy)
+        publish_home(services, client, user_id=user_id, team_id=team_id)

@@ -1,0 +1,48 @@
+"""Posting an approved reply: to the channel (or thread), and into storage as an approved reply."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.services import Services
+from bot.slack_api import call_or_skip
+from storage import repositories as repo
+
+logger = logging.getLogger(__name__)
+
+
+def post_reply(
+    services: Services,
+    client: WebClient,
+    *,
+    state: dict[str, Any],
+    reply: str,
+    user_id: str,
+) -> bool:
+    """Post `reply` where the draft's state says; store it with the original draft.
+
+    Returns False (nothing stored) when Slack refused the post, e.g. the bot is not in the channel.
+    """
+    channel_id = state.get("c")
+    if not channel_id or not reply.strip():
+        return False
+    kwargs: dict[str, Any] = {"channel": channel_id, "text": reply}
+    if state.get("th"):
+        kwargs["thread_ts"] = state["th"]
+    if call_or_skip(client.chat_postMessage, **kwargs) is None:
+        return False
+    repo.record_approved_reply(
+        services.db,
+        team_id=str(state.get("team") or ""),
+        channel_id=str(channel_id),
+        user_id=user_id,
+        message_text=str(state.get("m") or "") or "(not kept)",
+        reply_text=reply,
+        draft_text=state.get("d"),
+        model=state.get("model"),
+    )
+    logger.info("reply posted in %s by %s", channel_id, user_id)
+    return True

@@ -1,0 +1,79 @@
+"""Running the app: gunicorn (gthread) for HTTP, or Socket Mode over a WebSocket.
+
+gunicorn runs programmatically through a `BaseApplication` subclass. Models load in `load()`,
+which every worker calls after the fork: once per worker, never shared across a fork.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from bot.cli.errors import CommandError
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+
+class TriagebotServer(BaseApplication):  # type: ignore[misc]
+    """gunicorn with the gthread worker, configured from `ServerSettings`."""
+
+    def __init__(self, settings: Settings, *, host: str, port: int) -> None:
+        self.settings = settings
+        server = settings.server
+        self.options: dict[str, Any] = {
+            "bind": f"{host}:{port}",
+            "workers": server.workers,
+            "threads": server.threads,
+            "worker_class": "gthread",
+            "timeout": 120,  # a worker loads its models before it answers
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "loglevel": server.log_level.lower(),
+            "accesslog": None,
+            "when_ready": _announce,
+            "proc_name": "triagebot",
+        }
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from bot.composition import build_services
+        from bot.web import create_web_app
+
+        return create_web_app(self.settings, build_services(self.settings))
+
+
+def _announce(server: Any) -> None:
+    for listener in server.LISTENERS:
+        print(f"triagebot listening on {listener}", flush=True)
+
+
+def run_http(settings: Settings, *, host: str, port: int) -> int:
+    """Serve Slack, the dashboard and ops endpoints until interrupted."""
+    if not settings.slack.signing_secret:
+        raise CommandError("SLACK_SIGNING_SECRET is required in HTTP mode (see docs/slack.md)")
+    TriagebotServer(settings, host=host, port=port).run()
+    return 0
+
+
+def run_socket_mode(settings: Settings) -> int:
+    """Connect to Slack over Socket Mode with the app-level token (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app
+    from bot.composition import build_services
+
+    if not settings.slack.app_token:
+        raise CommandError("SLACK_APP_TOKEN (xapp-...) is required for --socket-mode")
+    app = create_app(settings, build_services(settings), socket_mode=True)
+    handler = SocketModeHandler(app, settings.slack.app_token.get_secret_value())
+    print("triagebot connected in Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
+    handler.start()
+    return 0

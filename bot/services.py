@@ -1,0 +1,97 @@
+"""The services listeners reach through closures: settings, database, models and the retrainer."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot.admin import AdminChecker
+from bot.settings import Settings
+from models.holder import ModelHolder
+
+if TYPE_CHECKING:
+    from models.types import Draft, Prediction
+
+logger = logging.getLogger(__name__)
+
+Notify = Callable[[str], None]
+
+
+class Predictor(Protocol):
+    """What the bot needs from a classifier (`models.predictor.SentimentPredictor`)."""
+
+    version: str
+
+    def predict(self, texts: list[str]) -> list[Prediction]: ...
+
+
+class Drafter(Protocol):
+    """What the bot needs from `bot.drafting.DraftService`."""
+
+    def draft(
+        self,
+        text: str,
+        *,
+        team_id: str | None = None,
+        channel_id: str | None = None,
+        tone: str | None = None,
+    ) -> Draft: ...
+
+
+class Retrainer(Protocol):
+    """Starts a retraining run in the background; `notify` receives progress lines."""
+
+    def start(self, trigger: str, requested_by: str | None, notify: Notify) -> bool: ...
+
+
+class UnavailableRetrainer:
+    """Stands in when this deployment has no retraining pipeline; says so instead of failing."""
+
+    def __init__(self, reason: str = "retraining is not available in this deployment") -> None:
+        self.reason = reason
+
+    def start(self, trigger: str, requested_by: str | None, notify: Notify) -> bool:
+        logger.warning("retrain requested by %s (%s): %s", requested_by, trigger, self.reason)
+        notify(f"Sorry, {self.reason}.")
+        return False
+
+
+@dataclass
+class Services:
+    """Everything a listener may use, built once per process by `bot.composition`.
+
+    Attributes:
+        settings: all layers' settings.
+        db: the `storage.database.Database`.
+        classifier: holder of the serving `SentimentPredictor` (hot-swapped on promotion).
+        drafter: the `DraftService`, or None when drafting is turned off.
+        retrainer: starts retraining runs (`training.retrain_service.RetrainService`).
+        installation_store: slack_sdk installation store in OAuth mode, else None.
+        models_changed: called after an admin promotes or rolls back (wakes the hot-swap watcher).
+        admins: decides who may run admin actions.
+    """
+
+    settings: Settings
+    db: Any
+    classifier: ModelHolder[Any]
+    drafter: Drafter | None
+    retrainer: Retrainer
+    installation_store: Any = None
+    models_changed: Callable[[], None] = field(default=lambda: None)
+    admins: AdminChecker | None = None
+
+    def __post_init__(self) -> None:
+        if self.admins is None:
+            self.admins = AdminChecker(self.settings.slack.admin_ids)
+
+    def is_admin(self, client: Any, user_id: str | None) -> bool:
+        """Workspace admin/owner or listed in `TRIAGE_ADMIN_USER_IDS`."""
+        assert self.admins is not None
+        return self.admins.is_admin(client, user_id)
+
+    def predict(self, text: str) -> Prediction:
+        """Classify one text with the model served right now."""
+        predictor: Predictor = self.classifier.get()
+        return predictor.predict([text])[0]

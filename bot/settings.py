@@ -1,0 +1,125 @@
+"""Settings of the bot layer and the one place that loads all settings.
+
+`load_settings()` reads the environment and `.env` once, at start-up, and turns validation
+errors into a `SettingsError` whose message names the variable at fault.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.settings import ModelSettings
+from storage.settings import StorageSettings
+from training.settings import TrainingSettings
+
+logger = logging.getLogger(__name__)
+
+
+class SettingsError(Exception):
+    """A setting is missing or invalid; the message names the environment variable."""
+
+
+class SlackSettings(BaseSettings):
+    """Slack credentials, endpoints and triage behaviour."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
+    signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
+    app_token: SecretStr | None = Field(default=None, alias="SLACK_APP_TOKEN")
+    client_id: str | None = Field(default=None, alias="SLACK_CLIENT_ID")
+    client_secret: SecretStr | None = Field(default=None, alias="SLACK_CLIENT_SECRET")
+    api_base_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_BASE_URL")
+    sentiment_command: str = Field(default="/sentiment", alias="SLACK_SENTIMENT_COMMAND")
+    draft_command: str = Field(default="/draft", alias="SLACK_DRAFT_COMMAND")
+    triage_command: str = Field(default="/triage", alias="SLACK_TRIAGE_COMMAND")
+    admin_user_ids: str = Field(default="", alias="TRIAGE_ADMIN_USER_IDS")
+    auto_channels: str = Field(default="", alias="TRIAGE_AUTO_CHANNELS")
+    escalation_channel: str = Field(default="", alias="TRIAGE_ESCALATION_CHANNEL")
+    alert_threshold: float = Field(default=0.7, ge=0, le=1, alias="TRIAGE_ALERT_THRESHOLD")
+    emoji_negative: str = Field(default="rage", alias="TRIAGE_EMOJI_NEGATIVE")
+    emoji_neutral: str = Field(default="speech_balloon", alias="TRIAGE_EMOJI_NEUTRAL")
+    emoji_positive: str = Field(default="tada", alias="TRIAGE_EMOJI_POSITIVE")
+    listener_threads: int = Field(default=8, ge=1, le=64, alias="SLACK_LISTENER_THREADS")
+    drafts_enabled: bool = Field(default=True, alias="TRIAGE_DRAFTS_ENABLED")
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.admin_user_ids.split(",") if x.strip())
+
+    @property
+    def auto_channel_ids(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.auto_channels.split(",") if x.strip())
+
+    @property
+    def emoji(self) -> dict[str, str]:
+        return {
+            "negative": self.emoji_negative,
+            "neutral": self.emoji_neutral,
+            "positive": self.emoji_positive,
+        }
+
+
+class ServerSettings(BaseSettings):
+    """The HTTP server and the dashboard."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    host: str = Field(default="127.0.0.1", alias="HOST")
+    port: int = Field(default=3000, ge=0, le=65535, alias="PORT")
+    workers: int = Field(default=1, ge=1, le=64, alias="WEB_WORKERS")
+    threads: int = Field(default=8, ge=1, le=256, alias="WEB_THREADS")
+    dashboard_password: SecretStr | None = Field(default=None, alias="DASHBOARD_PASSWORD")
+    session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
+    log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings, one object per layer."""
+
+    models: ModelSettings
+    storage: StorageSettings
+    training: TrainingSettings
+    slack: SlackSettings
+    server: ServerSettings
+
+
+def _describe(error: ValidationError) -> str:
+    parts = []
+    for item in error.errors():
+        name = ".".join(str(x) for x in item.get("loc", ())) or "?"
+        parts.append(f"{name}: {item.get('msg')} (got {item.get('input')!r})")
+    return "; ".join(parts)
+
+
+def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
+    """Read every layer's settings from the environment (and `env_file`).
+
+    Args:
+        env_file: dotenv file to read, or None for the environment only.
+        overrides: per-layer overrides, e.g. `storage={"DATABASE_URL": "sqlite://"}` (tests).
+
+    Raises:
+        SettingsError: naming the variable that is missing or invalid.
+    """
+    classes: dict[str, type[BaseSettings]] = {
+        "models": ModelSettings,
+        "storage": StorageSettings,
+        "training": TrainingSettings,
+        "slack": SlackSettings,
+        "server": ServerSettings,
+    }
+    built: dict[str, Any] = {}
+    for layer, cls in classes.items():
+        try:
+            built[layer] = cls(_env_file=env_file, **overrides.get(layer, {}))  # type: ignore[call-arg]
+        except ValidationError as exc:
+            raise SettingsError(f"invalid setting {_describe(exc)}") from exc
+    return Settings(**built)

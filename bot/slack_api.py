@@ -1,0 +1,79 @@
+"""The Web API client the app uses, and calls that turn Slack's expected refusals into skips."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+)
+
+from bot.settings import SlackSettings
+
+logger = logging.getLogger(__name__)
+
+# Refusals that retrying cannot fix: log once and move on (no retry storm).
+SKIPPABLE_ERRORS = frozenset(
+    {
+        "not_in_channel",
+        "channel_not_found",
+        "is_archived",
+        "restricted_action",
+        "message_not_found",
+        "cant_update_message",
+        "user_not_in_channel",
+        "no_permission",
+        "missing_scope",
+    }
+)
+
+
+def build_client(settings: SlackSettings, token: str | None = None) -> WebClient:
+    """A WebClient on `SLACK_API_BASE_URL` that retries 429 (after Retry-After) and connection errors."""
+    base_url = (
+        settings.api_base_url
+        if settings.api_base_url.endswith("/")
+        else f"{settings.api_base_url}/"
+    )
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        timeout=10,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def slack_error(exc: SlackApiError) -> str:
+    """The `error` code of a failed Web API call."""
+    data = exc.response.data if exc.response is not None else None
+    return str(data.get("error", "unknown")) if isinstance(data, dict) else "unknown"
+
+
+def call_or_skip(method: Callable[..., Any], **kwargs: Any) -> Any | None:
+    """Call a Web API method; return None (logged) when Slack refuses for a reason retries cannot fix.
+
+    `already_reacted` counts as success. Other API errors propagate to the caller's boundary.
+    """
+    try:
+        return method(**kwargs)
+    except SlackApiError as exc:
+        error = slack_error(exc)
+        if error == "already_reacted":
+            return exc.response
+        if error in SKIPPABLE_ERRORS:
+            logger.info(
+                "skipped %s in %s: %s",
+                getattr(method, "__name__", "call"),
+                kwargs.get("channel"),
+                error,
+            )
+            return None
+        raise

@@ -1,0 +1,61 @@
+"""The WSGI app: Slack's endpoints through Bolt's Flask adapter, plus the dashboard and ops routes."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+
+from flask import Flask, Response, request
+from slack_bolt.adapter.flask import SlackRequestHandler
+
+from bot.app import create_app, oauth_enabled
+from bot.services import Services
+from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# Modules of the dashboard layer that add routes when present: `register(flask_app, services)`.
+EXTENSIONS = ("bot.dashboard", "bot.ops")
+
+
+def create_web_app(settings: Settings, services: Services) -> Flask:
+    """Flask app serving `POST /slack/events`, the OAuth install routes and the dashboard."""
+    bolt_app = create_app(settings, services)
+    handler = SlackRequestHandler(bolt_app)
+    flask_app = Flask("triagebot")
+    flask_app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # Slack payloads are far smaller
+
+    @flask_app.post("/slack/events")
+    def slack_events() -> Response | tuple[str, int]:
+        try:
+            return handler.handle(request)
+        except ValueError:  # Bolt parses the body before checking it: bad JSON lands here
+            logger.warning("malformed Slack request body (%d bytes)", request.content_length or 0)
+            return "malformed request\n", 400
+
+    @flask_app.get("/slack/install")
+    def slack_install() -> Response | tuple[str, int]:
+        if not oauth_enabled(settings):
+            return "OAuth install is off: this server uses a single-workspace bot token.\n", 404
+        return handler.handle(request)
+
+    @flask_app.get("/slack/oauth_redirect")
+    def slack_oauth_redirect() -> Response | tuple[str, int]:
+        if not oauth_enabled(settings):
+            return "OAuth install is off.\n", 404
+        return handler.handle(request)
+
+    for name in EXTENSIONS:
+        _register_extension(name, flask_app, services)
+    return flask_app
+
+
+def _register_extension(name: str, flask_app: Flask, services: Services) -> None:
+    try:
+        module = importlib.import_module(name)
+    except ImportError as exc:
+        if exc.name == name:  # the module itself is absent: fine, nothing to add
+            logger.info("%s not installed; its routes are off", name)
+            return
+        raise
+    module.register(flask_app, services)

@@ -1,0 +1,1 @@
+"""Sequence-to-sequence reply models trained from scratch: SentencePiece, BiLSTM-attention, Transformer."""

@@ -1,0 +1,1 @@
+"""SQLAlchemy models, sessions, repositories and migrations: never torch, never Slack."""

@@ -1,0 +1,88 @@
+"""Privacy: delete a message's text, purge expired texts, delete everything of a workspace."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import Column, MetaData, String, Table, delete
+from sqlalchemy.orm import Session
+
+from storage import validation as check
+from storage.database import Database
+from storage.orm import (
+    ApprovedReply,
+    ChannelSettings,
+    FeedbackRow,
+    MessageText,
+    PredictionRow,
+)
+from storage.orm_ops import AdminAction
+from storage.repositories._common import moment
+
+logger = logging.getLogger(__name__)
+
+
+def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_ts: str) -> int:
+    """Forget a message deleted in Slack: its stored text and approved replies quoting it.
+
+    Predictions and feedback keep their labels and ids. Returns the number of rows deleted.
+    """
+    check.ident("team_id", team_id)
+    check.ident("channel_id", channel_id)
+    check.ident("message_ts", message_ts)
+    deleted = 0
+    with db.transaction() as session:
+        for model in (MessageText, ApprovedReply):
+            result = session.execute(
+                delete(model).where(
+                    model.team_id == team_id,
+                    model.channel_id == channel_id,
+                    model.message_ts == message_ts,
+                )
+            )
+            deleted += int(result.rowcount)  # type: ignore[attr-defined]
+    return deleted
+
+
+def purge_expired_texts(db: Database, *, now: datetime | None = None) -> int:
+    """Delete stored message texts past their retention deadline; return how many."""
+    instant = moment("now", now)
+    with db.transaction() as session:
+        result = session.execute(delete(MessageText).where(MessageText.expires_at <= instant))
+        count = int(result.rowcount)  # type: ignore[attr-defined]
+    logger.info("purged %d expired message texts", count)
+    return count
+
+
+def delete_workspace(db: Database, *, team_id: str) -> int:
+    """Delete all data of an uninstalled workspace, its Slack installations included.
+
+    Returns the number of rows deleted.
+    """
+    check.ident("team_id", team_id)
+    deleted = 0
+    with db.transaction() as session:
+        for model in (
+            MessageText,
+            FeedbackRow,
+            PredictionRow,
+            ApprovedReply,
+            ChannelSettings,
+            AdminAction,
+        ):
+            result = session.execute(delete(model).where(model.team_id == team_id))
+            deleted += int(result.rowcount)  # type: ignore[attr-defined]
+        deleted += _delete_slack_rows(session, team_id)
+    logger.info("deleted workspace %s: %d rows", team_id, deleted)
+    return deleted
+
+
+def _delete_slack_rows(session: Session, team_id: str) -> int:
+    """slack_sdk's tables are not ORM-mapped here: a one-column stand-in is enough to delete."""
+    deleted = 0
+    for name in ("slack_installations", "slack_bots"):
+        table = Table(name, MetaData(), Column("team_id", String(32)))
+        result = session.execute(delete(table).where(table.c.team_id == team_id))
+        deleted += int(result.rowcount)  # type: ignore[attr-defined]
+    return deleted

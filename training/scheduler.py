@@ -1,0 +1,184 @@
+"""Scheduled jobs (APScheduler 3.x): periodic retrain, daily drift check, daily privacy purge.
+
+`triagebot serve` runs them in a `BackgroundScheduler` (`start_background_scheduler`);
+`triagebot scheduler` runs them alone in a `BlockingScheduler` (`run_blocking_scheduler`) for
+deployments with several bot replicas. Every job coalesces misfires into one run, never overlaps
+itself (`max_instances=1`) and still runs up to `SCHEDULER_MISFIRE_GRACE_SECONDS` late.
+
+Across processes sharing the database a scheduled retrain runs exactly once per cron slot: the job
+claims the slot (`claim_event`) while holding the retrain lease (see `training.retraining`), so a
+second scheduler that fires for the same slot finds it taken. Cron expressions are the usual five
+fields (minute hour day month weekday, 0 or 7 = Sunday) or six with seconds first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from training.errors import TrainingError
+
+logger = logging.getLogger(__name__)
+
+_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_DAY_NUMBER = re.compile(r"(?<![/\d])[0-7](?!\d)")
+
+# start_retrain(trigger, slot) -> started?; slot is the cron time a scheduled run belongs to.
+StartRetrain = Callable[[str, "datetime | None"], bool]
+
+
+class ScheduleError(TrainingError):
+    """A cron expression or timezone setting cannot be parsed."""
+
+
+@dataclass
+class JobContext:
+    """What the jobs need: the database, all settings, where to tell admins, how to retrain."""
+
+    db: Any
+    settings: Any
+    notify: Callable[[str], None]
+    start_retrain: StartRetrain
+
+
+def cron_trigger(expression: str, timezone: str = "UTC") -> CronTrigger:
+    """A trigger from a 5-field crontab line (or 6 fields, seconds first)."""
+    fields = expression.split()
+    names: tuple[str, ...] = ("minute", "hour", "day", "month", "day_of_week")
+    if len(fields) == 6:
+        names = ("second", *names)
+    if len(fields) not in (5, 6):
+        raise ScheduleError(f"cron {expression!r}: need 5 fields (or 6 with seconds first)")
+    values = dict(zip(names, fields, strict=True))
+    # APScheduler counts weekdays from Monday = 0; crontab from Sunday = 0: use names.
+    values["day_of_week"] = _DAY_NUMBER.sub(
+        lambda m: _DAY_NAMES[int(m.group())], values["day_of_week"]
+    )
+    try:
+        return CronTrigger(timezone=timezone, **values)
+    except (ValueError, LookupError) as exc:
+        raise ScheduleError(f"cron {expression!r} ({timezone}): {exc}") from exc
+
+
+def current_slot(trigger: CronTrigger, now: datetime, grace_seconds: int) -> datetime:
+    """The latest fire time of `trigger` at or before `now` (looking back `grace_seconds`)."""
+    slot: datetime | None = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(seconds=grace_seconds))
+    for _ in range(10_000):
+        if moment is None or moment > now:
+            break
+        slot = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
+    return (slot or now).astimezone(UTC).replace(microsecond=0)
+
+
+def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:
+    """Job: retrain for the slot that just fired (skipped when another process took it)."""
+    grace = ctx.settings.training.scheduler_misfire_grace_seconds
+    slot = current_slot(trigger, datetime.now(UTC), grace)
+    try:
+        ctx.start_retrain("schedule", slot)
+    except Exception:
+        logger.exception("scheduled retrain for %s failed", slot.isoformat())
+
+
+def drift_check(ctx: JobContext) -> None:
+    """Job: the daily drift check; may start a retrain and tells the admins."""
+    from training.drift import run_drift_check
+
+    try:
+        run_drift_check(
+            ctx.db,
+            ctx.settings,
+            notify=ctx.notify,
+            start_retrain=lambda trigger: ctx.start_retrain(trigger, None),
+        )
+    except Exception:
+        logger.exception("drift check failed")
+
+
+def privacy_purge(ctx: JobContext) -> None:
+    """Job: delete message text past its retention period."""
+    from storage import repositories as repo
+
+    try:
+        removed = repo.purge_expired_texts(ctx.db)
+        logger.info("privacy purge removed %d stored texts", removed)
+    except Exception:
+        logger.exception("privacy purge failed")
+
+
+def add_jobs(scheduler: BaseScheduler, ctx: JobContext) -> None:
+    """Register the three jobs with the cron settings."""
+    training = ctx.settings.training
+    tz = training.scheduler_timezone
+    retrain_trigger = cron_trigger(training.retrain_cron, tz)
+    scheduler.add_job(
+        scheduled_retrain, retrain_trigger, args=(ctx, retrain_trigger), id="retrain",
+        replace_existing=True,
+    )  # fmt: skip
+    scheduler.add_job(
+        drift_check, cron_trigger(training.drift_check_cron, tz), args=(ctx,), id="drift-check",
+        replace_existing=True,
+    )  # fmt: skip
+    scheduler.add_job(
+        privacy_purge, cron_trigger(training.purge_cron, tz), args=(ctx,), id="privacy-purge",
+        replace_existing=True,
+    )  # fmt: skip
+
+
+def _job_defaults(settings: Any) -> dict[str, Any]:
+    return {
+        "coalesce": True,
+        "max_instances": 1,
+        "misfire_grace_time": settings.training.scheduler_misfire_grace_seconds,
+    }
+
+
+def recover(ctx: JobContext) -> None:
+    """At start: mark runs left `running` by a crashed process as failed (if none is live)."""
+    from training.retraining import recover_stale_runs
+
+    try:
+        recover_stale_runs(ctx.db, ctx.settings)
+    except Exception:
+        logger.exception("could not check for stale training runs")
+
+
+def start_background_scheduler(ctx: JobContext) -> BackgroundScheduler:
+    """Start the jobs in daemon threads (inside `serve`); call `.shutdown()` on exit."""
+    scheduler = BackgroundScheduler(
+        job_defaults=_job_defaults(ctx.settings), timezone=ctx.settings.training.scheduler_timezone
+    )
+    recover(ctx)
+    add_jobs(scheduler, ctx)
+    scheduler.start()
+    logger.info("background scheduler started: %s", describe_jobs(scheduler))
+    return scheduler
+
+
+def build_blocking_scheduler(ctx: JobContext) -> BlockingScheduler:
+    """The jobs in a `BlockingScheduler` (call `.start()`; returns on shutdown or Ctrl-C)."""
+    scheduler = BlockingScheduler(
+        job_defaults=_job_defaults(ctx.settings), timezone=ctx.settings.training.scheduler_timezone
+    )
+    recover(ctx)
+    add_jobs(scheduler, ctx)
+    return scheduler
+
+
+def describe_jobs(scheduler: BaseScheduler) -> str:
+    parts = []
+    for job in scheduler.get_jobs():
+        when = getattr(job, "next_run_time", None)
+        parts.append(f"{job.id} next {when.isoformat() if when else '(paused)'}")
+    return "; ".join(parts)

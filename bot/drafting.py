@@ -148,7 +148,10 @@ class DraftService:
         if self.embedder is not None:
             key, embed = "custom", self.embedder
         elif classifier is not None and hasattr(classifier, "embed"):
-            key, embed = f"classifier:{getattr(classifier, 'version', id(classifier))}", classifier.embed
+            key, embed = (
+                f"classifier:{getattr(classifier, 'version', id(classifier))}",
+                classifier.embed,
+            )
         else:
             key, embed = "hashing", HashingEmbedder()
         with self._lock:

@@ -12,10 +12,13 @@ URL_RE = re.compile(r"(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|org|net|io|co|ly)/
 # Slack escapes links and mentions as <https://...|label> and <@U123>; tweets use @handle.
 SLACK_LINK_RE = re.compile(r"<(?:https?://|mailto:)[^>]*>")
 SLACK_MENTION_RE = re.compile(r"<[@#!][^>]*>")
-HANDLE_RE = re.compile(r"(?<![\w@])@\w+")
+# E-mail addresses first (masked as `email`), then every @handle, also the ones the shipped tweets
+# glue to a word or to mojibake ("more@Blacklist", "‰ÛÏ@JetBlue", ".@Apple").
+EMAIL_RE = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
+HANDLE_RE = re.compile(r"@\w+")
 SPACE_RE = re.compile(r"\s+")
 WORD_RE = re.compile(r"[^\W\d_]{2,}")
-MASKED_WORDS = frozenset({"http", "user"})
+MASKED_WORDS = frozenset({"http", "user", "email"})
 
 
 def normalise_text(text: str) -> str:
@@ -29,6 +32,7 @@ def normalise_text(text: str) -> str:
     text = SLACK_LINK_RE.sub("http", text)
     text = SLACK_MENTION_RE.sub("@user", text)
     text = URL_RE.sub("http", text)
+    text = EMAIL_RE.sub("email", text)
     text = HANDLE_RE.sub("@user", text)
     return SPACE_RE.sub(" ", text).strip()
 

@@ -119,4 +119,4 @@ def test_normalise_masks_handles_and_urls():
     assert (
         normalise_text("@United  see https://t.co/x <@U1> www.x.com") == "@user see http @user http"
     )
-    assert normalise_text("mail me at a@b.com") == "mail me at a@b.com"
+    assert normalise_text("mail me at a@b.com, more@Blacklist") == "mail me at email, more@user"

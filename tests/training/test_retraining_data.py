@@ -56,7 +56,10 @@ def base_dataset(seed: int = 1) -> Any:
     rows = sentences(BASE_WORDS, 840, seed)
     parts = {"train": rows[:600], "validation": rows[600:690], "test": rows[690:]}
     return DatasetDict(
-        {name: to_dataset(clean_frame(rows_frame(part), origin=name)) for name, part in parts.items()}
+        {
+            name: to_dataset(clean_frame(rows_frame(part), origin=name))
+            for name, part in parts.items()
+        }
     )
 
 
@@ -88,7 +91,9 @@ def train_tiny_active(tiny_dir: Path, output_dir: Path) -> Path:
         warmup_ratio=0.0, precision="fp32", output_dir=output_dir, models_dir=output_dir.parent,
         write_plots=False, evals_per_epoch=1, patience=10, time_budget_minutes=2,
     )  # fmt: skip
-    return Path(train_classifier(args, base_dataset(), init_from=tiny_dir, progress=False).model_dir)
+    return Path(
+        train_classifier(args, base_dataset(), init_from=tiny_dir, progress=False).model_dir
+    )
 
 
 def tiny_settings(data_dir: Path, database_url: str, **training: Any) -> Any:

@@ -1,0 +1,155 @@
+"""The Slack app manifests agree with the code: commands, shortcuts, events and scopes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+
+from bot.app import BOT_SCOPES
+from bot.settings import SlackSettings
+from tests.fixtures.slack import BotHarness, event_body, interactive_body, message_shortcut
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFESTS = {"http": ROOT / "manifest.yml", "socket": ROOT / "manifest.socket.yml"}
+
+# Bot scopes each Web API method needs (api.slack.com/methods); methods needing none map to ().
+METHOD_SCOPES: dict[str, tuple[str, ...]] = {
+    "chat_postMessage": ("chat:write",),
+    "chat_postEphemeral": ("chat:write",),
+    "chat_update": ("chat:write",),
+    "chat_delete": ("chat:write",),
+    "chat_getPermalink": (),
+    "reactions_add": ("reactions:write",),
+    "reactions_remove": ("reactions:write",),
+    "users_info": ("users:read",),
+    "conversations_open": ("im:write",),
+    "conversations_info": ("channels:read",),
+    "views_open": (),
+    "views_update": (),
+    "views_publish": (),
+    "auth_test": (),
+}
+# Scopes each subscribed event needs; events not listed need none.
+EVENT_SCOPES = {
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "app_mention": "app_mentions:read",
+    "member_joined_channel": "channels:read",
+}
+
+
+def load(kind: str) -> dict[str, Any]:
+    return yaml.safe_load(MANIFESTS[kind].read_text())
+
+
+def surface(manifest: dict[str, Any]) -> dict[str, Any]:
+    features, settings = manifest["features"], manifest["settings"]
+    return {
+        "commands": sorted(c["command"] for c in features["slash_commands"]),
+        "shortcuts": sorted((s["callback_id"], s["type"]) for s in features["shortcuts"]),
+        "events": sorted(settings["event_subscriptions"]["bot_events"]),
+        "scopes": sorted(manifest["oauth_config"]["scopes"]["bot"]),
+        "home_tab": features["app_home"]["home_tab_enabled"],
+        "interactivity": settings["interactivity"]["is_enabled"],
+    }
+
+
+def source_matches(pattern: str) -> set[str]:
+    """Every first group of `pattern` in the bot package's source."""
+    found: set[str] = set()
+    for path in (ROOT / "bot").rglob("*.py"):
+        found.update(re.findall(pattern, path.read_text()))
+    return found
+
+
+def test_http_and_socket_manifests_declare_the_same_app() -> None:
+    http, socket = load("http"), load("socket")
+    assert surface(http) == surface(socket)
+    assert surface(http)["home_tab"] and surface(http)["interactivity"]
+    assert (http["settings"]["socket_mode_enabled"], socket["settings"]["socket_mode_enabled"]) == (
+        False,
+        True,
+    )
+    http_urls = [c["url"] for c in http["features"]["slash_commands"]]
+    http_urls += [
+        http["settings"]["event_subscriptions"]["request_url"],
+        http["settings"]["interactivity"]["request_url"],
+    ]
+    assert {url.rsplit("/", 2)[-2:] == ["slack", "events"] for url in http_urls} == {True}
+    assert http["oauth_config"]["redirect_urls"][0].endswith("/slack/oauth_redirect")
+    assert "url" not in json.dumps(socket["features"]) + json.dumps(socket["settings"])
+
+
+@pytest.mark.parametrize("kind", list(MANIFESTS))
+def test_slash_commands_are_the_setting_defaults(kind: str) -> None:
+    fields = SlackSettings.model_fields
+    defaults = [fields[f"{name}_command"].default for name in ("sentiment", "draft", "triage")]
+    assert surface(load(kind))["commands"] == sorted(defaults)
+
+
+def test_oauth_install_asks_for_the_manifest_scopes() -> None:
+    assert surface(load("http"))["scopes"] == sorted(BOT_SCOPES)
+
+
+def first_listener(bot: BotHarness, body: str, content_type: str) -> Any:
+    """The listener Bolt would run for this request (the first whose matchers accept it)."""
+    request = BoltRequest(body=body, headers={"Content-Type": content_type})
+    response = BoltResponse(status=404)
+    listeners = bot.app._listeners  # Bolt keeps them in registration order
+    return next(x for x in listeners if x.matches(req=request, resp=response)).ack_function
+
+
+def event_payload(subscription: str) -> dict[str, Any]:
+    kind = subscription.split(".")[0]
+    event: dict[str, Any] = {"type": kind, "user": "U0USER", "channel": "C0SUPPORT", "ts": "1.1"}
+    if subscription.startswith("message."):
+        event["channel_type"] = {"channels": "channel", "groups": "group"}[subscription[8:]]
+    return event
+
+
+def test_every_subscribed_event_reaches_its_own_listener(bot: BotHarness) -> None:
+    for subscription in surface(load("http"))["events"]:
+        body = event_body(event_payload(subscription), event_id=f"Ev-{subscription}")
+        handler = first_listener(bot, body, "application/json")
+        assert handler.__module__ != "bot.listeners.fallbacks", subscription
+
+
+def test_every_shortcut_reaches_its_own_listener(bot: BotHarness) -> None:
+    for callback_id, _type in surface(load("http"))["shortcuts"]:
+        payload = message_shortcut(callback_id, text="hi", ts="1.1", response_url="x")
+        handler = first_listener(
+            bot, interactive_body(payload), "application/x-www-form-urlencoded"
+        )
+        assert handler.__module__ != "bot.listeners.fallbacks", callback_id
+
+
+def test_an_undeclared_shortcut_falls_through_to_the_catch_all(bot: BotHarness) -> None:
+    payload = message_shortcut("not_in_the_manifest", text="hi", ts="1.1", response_url="x")
+    handler = first_listener(bot, interactive_body(payload), "application/x-www-form-urlencoded")
+    assert handler.__module__ == "bot.listeners.fallbacks"
+
+
+def test_every_registered_event_and_shortcut_is_declared() -> None:
+    manifest = surface(load("http"))
+    declared_events = {e.split(".")[0] for e in manifest["events"]}
+    assert source_matches(r'@app\.event\("(\w+)"\)') <= declared_events
+    assert source_matches(r'@app\.shortcut\("(\w+)"\)') == {c for c, _ in manifest["shortcuts"]}
+
+
+def test_scopes_cover_every_web_api_method_and_event() -> None:
+    manifest = surface(load("http"))
+    methods = source_matches(r"\bclient\.([a-z]+_[A-Za-z]+)\b")
+    assert "reactions_add" in methods and "users_info" in methods  # the scan finds calls
+    unknown = methods - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scopes of {sorted(unknown)} to METHOD_SCOPES"
+    needed = {scope for method in methods for scope in METHOD_SCOPES[method]}
+    needed |= {EVENT_SCOPES[e] for e in manifest["events"] if e in EVENT_SCOPES}
+    needed.add("commands")  # slash commands and shortcuts
+    assert needed <= set(manifest["scopes"]), sorted(needed - set(manifest["scopes"]))

@@ -51,6 +51,15 @@ def _open(settings: Settings, *, current: bool = True) -> Database:
     return db
 
 
+def require_current_schema(settings: Settings) -> None:
+    """Refuse to start (raise `SchemaOutdated`, a one-line CLI error) on a database that is behind."""
+    db = _open(settings, current=False)
+    try:
+        db.check_current()
+    finally:
+        db.dispose()
+
+
 def handle_upgrade(args: argparse.Namespace, settings: Settings) -> int:
     db = _open(settings, current=False)
     try:

@@ -20,7 +20,9 @@ def register(sub: Any) -> None:
 
 def handle_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
+    from bot.cli.db_commands import require_current_schema
 
+    require_current_schema(settings)  # before any worker starts: one clear line, exit 1
     if args.socket_mode:
         return server.run_socket_mode(settings)
     host = args.host or settings.server.host

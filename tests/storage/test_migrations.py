@@ -1,0 +1,108 @@
+"""Migrations: empty -> head, previous revision -> head, one step down and up, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+import storage.orm_ops  # noqa: F401  (registers the operations tables on Base.metadata)
+from storage import migrations
+from storage.database import Database
+from storage.errors import SchemaOutdated
+from storage.orm import Base
+from storage.repositories import (
+    acquire_lease,
+    get_prediction,
+    list_model_versions,
+    record_prediction,
+)
+from tests.storage.helpers import SLACK_TABLES, prediction, seed_model
+
+PREVIOUS = "0001"
+ADDED_BY_HEAD = {"leases", "drift_reports", "admin_actions"}  # revision 0002
+
+
+@pytest.fixture
+def empty_db(empty_database_url: str) -> Iterator[Database]:
+    database = Database.from_url(empty_database_url)
+    yield database
+    database.dispose()
+
+
+def _tables(db: Database) -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_head_is_the_newest_revision_file() -> None:
+    assert migrations.head_revision() == "0002"
+
+
+def test_empty_database_upgrades_to_head(empty_db: Database) -> None:
+    assert empty_db.current_revision() is None
+    with pytest.raises(SchemaOutdated, match=r"no schema yet.*triagebot db upgrade"):
+        empty_db.check_current()
+
+    assert empty_db.upgrade() == migrations.head_revision()
+
+    empty_db.check_current()
+    assert _tables(empty_db) == set(Base.metadata.tables) | set(SLACK_TABLES)
+    assert empty_db.upgrade() == migrations.head_revision()  # a second upgrade is a no-op
+
+
+def test_migrated_schema_matches_the_orm(empty_db: Database) -> None:
+    empty_db.upgrade()
+    with empty_db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": _not_slack}
+        )
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def _not_slack(name: str | None, type_: str, parent_names: dict[str, str | None]) -> bool:
+    """slack_sdk's tables are created by the migration but are not on our metadata."""
+    table = name if type_ == "table" else parent_names.get("table_name")
+    return table not in SLACK_TABLES
+
+
+def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> None:
+    assert empty_db.upgrade(PREVIOUS) == PREVIOUS
+    assert not ADDED_BY_HEAD & _tables(empty_db)
+    seed_model(empty_db)
+    record_prediction(empty_db, **prediction())
+    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0002"):
+        empty_db.check_current()
+
+    assert empty_db.upgrade() == "0002"
+
+    empty_db.check_current()
+    assert _tables(empty_db) >= ADDED_BY_HEAD
+    assert [v.version for v in list_model_versions(empty_db)] == ["v1"]
+    kept = get_prediction(empty_db, team_id="T1", channel_id="C1", message_ts="1700000000.000100")
+    assert kept is not None and kept.label == "negative"
+    assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+
+
+def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
+    empty_db.upgrade()
+    seed_model(empty_db)
+    acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+
+    assert empty_db.downgrade("-1") == PREVIOUS
+
+    assert not ADDED_BY_HEAD & _tables(empty_db)
+    assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # 0001's data stays
+    with pytest.raises(SchemaOutdated, match=r"missing table.*triagebot db upgrade"):
+        acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+
+    assert empty_db.upgrade() == "0002"
+    assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+
+
+def test_downgrade_to_base_removes_every_table(empty_db: Database) -> None:
+    empty_db.upgrade()
+    assert empty_db.downgrade("base") is None
+    assert _tables(empty_db) == set()

@@ -58,7 +58,7 @@ def _record(row: FeedbackRow, message_text: str | None) -> FeedbackRecord:
 def _subject(team_id: str | None, channel_id: str | None, ts: str | None, text: str | None) -> str:
     if team_id and channel_id and ts:
         return f"msg:{team_id}:{channel_id}:{ts}"
-    if team_id or channel_id or ts:
+    if channel_id or ts:
         raise InvalidInput("a message needs all of team_id, channel_id and message_ts")
     if not text or not text.strip():
         raise InvalidInput("feedback needs a message (team, channel, ts) or a text")
@@ -82,7 +82,8 @@ def record_feedback(
     """Keep a user's label for a message (ids) or for a typed text.
 
     On a message, its text is kept only where the channel stores text (in the message-text
-    table, with the retention deadline); a typed text with no message is stored as given.
+    table, with the retention deadline); a typed text with no message is stored as given, with
+    the `team_id` it was typed in (if given) so that uninstalling the workspace deletes it.
     `predicted_label` defaults to the stored prediction of the message.
 
     Raises:

@@ -1,0 +1,155 @@
+"""Privacy: stored text expires (purge job), follows message deletion, and uninstall deletes all."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from slack_sdk.oauth.installation_store import Installation
+from sqlalchemy import update
+
+from storage.database import Database
+from storage.orm import MessageText
+from storage.repositories import (
+    delete_message_text,
+    delete_workspace,
+    get_prediction,
+    list_approved_replies,
+    list_channel_settings,
+    list_feedback,
+    list_model_versions,
+    purge_expired_texts,
+    record_admin_action,
+    record_approved_reply,
+    record_feedback,
+    record_prediction,
+    set_channel_settings,
+)
+from storage.slack_stores import installation_store
+from tests.storage.helpers import count, prediction, seed_model
+from training.scheduler import JobContext, privacy_purge
+
+
+def _store_text_channel(db: Database, team_id: str = "T1", channel_id: str = "C1") -> None:
+    set_channel_settings(
+        db, team_id=team_id, channel_id=channel_id, enabled=True, privacy_mode="store_text",
+        set_by="UA",
+    )  # fmt: skip
+
+
+def _message(db: Database, ts: str, text: str, **ids: str) -> dict[str, str]:
+    """Record a prediction (and its text, where allowed); return the message's ids."""
+    record_prediction(db, **prediction(message_ts=ts, text=text, **ids))
+    return {"team_id": ids.get("team_id", "T1"), "channel_id": ids.get("channel_id", "C1"),
+            "message_ts": ts}  # fmt: skip
+
+
+def _texts(db: Database) -> list[str | None]:
+    return sorted(str(f.text) for f in list_feedback(db) if f.text)
+
+
+def test_text_is_kept_until_its_retention_deadline(db: Database) -> None:
+    seed_model(db)
+    _store_text_channel(db)
+    _message(db, "1.1", "my parcel is lost")
+    now = datetime.now(UTC)
+
+    assert purge_expired_texts(db, now=now + timedelta(days=db.retention_days - 1)) == 0
+    assert purge_expired_texts(db, now=now + timedelta(days=db.retention_days, minutes=1)) == 1
+    assert count(db, "message_texts") == 0
+
+
+def test_the_purge_job_deletes_expired_text_and_keeps_labels(db: Database) -> None:
+    seed_model(db)
+    _store_text_channel(db)
+    old = _message(db, "1.1", "an old complaint")
+    fresh = _message(db, "1.2", "a fresh complaint")
+    record_feedback(db, label="negative", source="button", user_id="U1", **old)
+    with db.transaction() as session:  # the old text's deadline has passed
+        session.execute(
+            update(MessageText)
+            .where(MessageText.message_ts == "1.1")
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+
+    privacy_purge(JobContext(db, settings=None, notify=print, start_retrain=lambda *_: False))
+
+    gone = get_prediction(db, **old)
+    assert gone is not None and gone.text is None and gone.label == "negative"
+    kept = get_prediction(db, **fresh)
+    assert kept is not None and kept.text == "a fresh complaint"
+    assert [(f.label, f.text, f.message_ts) for f in list_feedback(db)] == [
+        ("negative", None, "1.1")
+    ]
+
+
+def test_deleting_a_message_deletes_its_stored_text(db: Database) -> None:
+    seed_model(db)
+    _store_text_channel(db)
+    deleted = _message(db, "1.1", "please delete me")
+    other = _message(db, "1.2", "keep me")
+    record_feedback(db, label="positive", source="button", user_id="U1", **deleted)
+    record_approved_reply(
+        db, team_id="T1", channel_id="C1", user_id="U9", message_text="please delete me",
+        reply_text="Done!", message_ts="1.1",
+    )  # fmt: skip
+
+    assert delete_message_text(db, **deleted) == 2  # the text and the reply quoting it
+
+    assert count(db, "message_texts") == 1 and list_approved_replies(db) == []
+    gone = get_prediction(db, **deleted)
+    assert gone is not None and gone.text is None and gone.label == "negative"
+    assert [(f.label, f.text) for f in list_feedback(db)] == [("positive", None)]
+    kept = get_prediction(db, **other)
+    assert kept is not None and kept.text == "keep me"
+    assert delete_message_text(db, **deleted) == 0  # a redelivered deletion is harmless
+
+
+def _install(db: Database, team_id: str) -> None:
+    installation_store(db, client_id="111.222").save(
+        Installation(
+            app_id="A1", enterprise_id=None, team_id=team_id, user_id=f"U-{team_id}",
+            bot_token=f"xoxb-{team_id}", bot_id=f"B-{team_id}", bot_user_id=f"UB-{team_id}",
+            bot_scopes=["chat:write"],
+        )
+    )  # fmt: skip
+
+
+def _fill_workspace(db: Database, team_id: str) -> None:
+    _store_text_channel(db, team_id=team_id)
+    ids = _message(db, f"1.{team_id}", f"text of {team_id}", team_id=team_id)
+    record_feedback(db, label="neutral", source="button", user_id="U1", **ids)
+    record_feedback(db, label="positive", source="modal", user_id="U1", team_id=team_id,
+                    text=f"typed in {team_id}")  # fmt: skip
+    record_approved_reply(db, team_id=team_id, channel_id="C1", user_id="U1",
+                          message_text=f"q {team_id}", reply_text=f"a {team_id}")  # fmt: skip
+    record_admin_action(db, team_id=team_id, user_id="UA", action="channel on", detail="C1")
+    _install(db, team_id)
+
+
+def _rows_of(db: Database, team_id: str) -> dict[str, Any]:
+    store = installation_store(db, client_id="111.222")
+    return {
+        "predictions": get_prediction(db, team_id=team_id, channel_id="C1",
+                                      message_ts=f"1.{team_id}"),
+        "feedback": [f for f in list_feedback(db) if f.team_id == team_id],
+        "replies": list_approved_replies(db, team_id=team_id),
+        "channels": list_channel_settings(db, team_id=team_id),
+        "installation": store.find_installation(enterprise_id=None, team_id=team_id),
+        "bot": store.find_bot(enterprise_id=None, team_id=team_id),
+    }  # fmt: skip
+
+
+def test_uninstall_deletes_all_of_a_workspaces_data(db: Database) -> None:
+    seed_model(db)
+    _fill_workspace(db, "T1")
+    _fill_workspace(db, "T2")
+    assert all(_rows_of(db, "T1").values())
+
+    assert delete_workspace(db, team_id="T1") > 0
+
+    assert not any(_rows_of(db, "T1").values())
+    assert all(_rows_of(db, "T2").values())
+    assert _texts(db) == ["text of T2", "typed in T2"]
+    assert count(db, "message_texts") == 1 and count(db, "admin_actions") == 1
+    assert [v.version for v in list_model_versions(db)] == ["v1"]  # shared, not the workspace's

@@ -1,0 +1,125 @@
+"""`triagebot feedback export|import`: CSV and JSONL round trips; a bad file writes nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+
+from storage.database import Database
+from storage.orm import FeedbackRow
+from storage.repositories import list_feedback, record_feedback, set_channel_settings
+from tests.bot.cli.helpers import CliRunner
+from tests.storage.helpers import snapshot
+
+TYPED = [
+    ("refund took 3 weeks, unacceptable", "negative", "typed in the modal"),
+    ('He said "fine", then, nothing\nat all', "neutral", None),
+    ("Ünïcödé works 👍", "positive", None),
+]
+
+
+def _seed(db: Database) -> None:
+    for number, (text, label, note) in enumerate(TYPED):
+        record_feedback(db, label=label, source="modal", user_id=f"U{number}", text=text, note=note)
+    set_channel_settings(
+        db, team_id="T1", channel_id="C1", enabled=True, privacy_mode="store_text", set_by="UA"
+    )
+    record_feedback(db, label="negative", source="button", user_id="U1", team_id="T1",
+                    channel_id="C1", message_ts="1.1", text="stored message text")  # fmt: skip
+    record_feedback(db, label="neutral", source="button", user_id="U1", team_id="T1",
+                    channel_id="C2", message_ts="1.2", text="ids only: not stored")  # fmt: skip
+
+
+def _parse(text: str, fmt: str) -> list[dict[str, Any]]:
+    if fmt == "csv":
+        return list(csv.DictReader(io.StringIO(text)))
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def _triples(rows: list[dict[str, Any]]) -> set[tuple[str, str, str | None]]:
+    return {(row["text"], row["label"], row["note"] or None) for row in rows}
+
+
+def _clear_feedback(db: Database) -> None:
+    with db.transaction() as session:
+        session.execute(delete(FeedbackRow))
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+def test_export_then_import_round_trips(
+    cli: CliRunner, db: Database, tmp_path: Path, fmt: str
+) -> None:
+    _seed(db)
+    target = tmp_path / f"feedback.{fmt}"
+
+    exported = cli("feedback", "export", "--format", fmt, "--output", str(target))
+
+    assert exported.code == 0, exported.err
+    rows = _parse(target.read_text(encoding="utf-8"), fmt)
+    expected = {*TYPED, ("stored message text", "negative", None)}
+    assert _triples(rows) == expected  # rows without text (ids only) are left out by default
+    assert {row["source"] for row in rows} == {"modal", "button"}
+
+    _clear_feedback(db)
+    imported = cli("feedback", "import", str(target))
+
+    assert imported.code == 0, imported.err
+    assert imported.out.strip() == f"imported 4 labelled rows from {target}"
+    assert {(f.text, f.label, f.note) for f in list_feedback(db)} == expected
+    again = cli("feedback", "import", str(target))  # the same file twice: no duplicates
+    assert again.code == 0 and len(list_feedback(db)) == 4
+
+
+def test_export_to_stdout_and_all_rows(cli: CliRunner, db: Database) -> None:
+    _seed(db)
+    plain = cli("feedback", "export")  # jsonl on stdout by default
+    assert plain.code == 0 and len(_parse(plain.out, "jsonl")) == 4
+
+    everything = cli("feedback", "export", "--all", "--format", "csv")
+    rows = _parse(everything.out, "csv")
+    assert len(rows) == 5
+    ids_only = [row for row in rows if row["channel_id"] == "C2"]
+    assert [(r["text"], r["label"], r["message_ts"]) for r in ids_only] == [("", "neutral", "1.2")]
+
+
+BAD_FILES = [
+    ("bad.csv", "text,label\nfine,positive\nalso fine,neutral\nbroken,furious\n", "line 4"),
+    ("bad.csv", "message,sentiment\nhello,positive\n", "the header lacks label, text"),
+    ("bad.jsonl", '{"text": "ok", "label": "neutral"}\n{"text": "no label"}\n', "line 2"),
+    ("bad.jsonl", '{"text": "ok", "label": "neutral"}\nnot json\n', "line 2: not JSON"),
+    ("bad.jsonl", '{"text": "", "label": "neutral"}\n', "text must not be empty"),
+    ("empty.csv", "text,label\n", "no rows to import"),
+    ("bad.txt", "text,label\nhi,positive\n", "cannot tell the format"),
+    ("latin1.csv", "text,label\ncaf\xe9,positive\n", "cannot read"),
+]
+
+
+@pytest.mark.parametrize(("name", "content", "why"), BAD_FILES)
+def test_a_bad_import_file_gives_one_line_and_writes_nothing(
+    cli: CliRunner, db: Database, tmp_path: Path, name: str, content: str, why: str
+) -> None:
+    _seed(db)
+    path = tmp_path / name
+    encoding = "latin-1" if name.startswith("latin1") else "utf-8"
+    path.write_text(content, encoding=encoding)
+    before = snapshot(db)
+
+    result = cli("feedback", "import", str(path))
+
+    assert result.code == 1
+    assert len(result.error_lines) == 1, result.err
+    assert result.error_lines[0].startswith("triagebot feedback: ")
+    assert why in result.error_lines[0]
+    assert snapshot(db) == before
+
+
+def test_importing_a_missing_file_is_one_line(cli: CliRunner, tmp_path: Path) -> None:
+    result = cli("feedback", "import", str(tmp_path / "nope.csv"))
+    assert result.code == 1
+    assert result.error_lines == [f"triagebot feedback: {tmp_path / 'nope.csv'}: no such file"]

@@ -78,7 +78,9 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
     from storage.slack_stores import installation_store, oauth_state_store
 
     assert settings.slack.client_secret is not None
-    store = services.installation_store or installation_store(services.db)
+    store = services.installation_store or installation_store(
+        services.db, client_id=settings.slack.client_id or ""
+    )
     services.installation_store = store
     return OAuthSettings(
         client_id=settings.slack.client_id,

@@ -164,6 +164,17 @@ def test_rate_limited_call_is_retried_after_retry_after(watched: BotHarness) -> 
     assert second.at - first.at >= 0.9  # waited as told, then succeeded
 
 
+def test_persistent_rate_limit_gives_up_after_two_retries(
+    watched: BotHarness, caplog: pytest.LogCaptureFixture
+) -> None:
+    watched.slack.rate_limit("reactions.add", retry_after=0, times=10)
+    response = watched.event(message_event("so angry", ts="7.2"), event_id="E13b")
+    watched.settle()
+    assert response.status == 200
+    assert len(watched.slack.calls_to("reactions.add")) == 3  # first try + two retries, no storm
+    assert "ratelimited" in caplog.text
+
+
 def test_bot_invited_asks_the_inviter_for_a_mode(bot: BotHarness) -> None:
     joined = {
         "type": "member_joined_channel",

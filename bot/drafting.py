@@ -138,8 +138,8 @@ class DraftService:
 
         try:
             records = list_approved_replies(self.db, team_id=team_id, limit=500)
-        except StorageError:
-            logger.exception("cannot read approved replies: using the built-in examples")
+        except StorageError as exc:  # e.g. a fresh data directory before `triagebot db upgrade`
+            logger.warning("cannot read approved replies (%s): using the built-in examples", exc)
             return []
         return [(r.message_text, r.reply_text) for r in records if r.message_text and r.reply_text]
 

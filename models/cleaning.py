@@ -32,6 +32,8 @@ _ORDER = re.compile(r"#\s?\d{3,}|\b[A-Z]{0,4}-?\d{5,}\b")
 _AI_TALK = re.compile(r"\b(?:as an ai|an ai (?:language )?model|language model|i am an ai)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
+# Control characters and U+FFFD: what a model leaves when it emits half of a multi-byte character.
+_GARBAGE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ufffd]")
 
 FALLBACK_REPLIES = {
     "negative": (
@@ -144,7 +146,7 @@ def clean_reply(
     Returns:
         The cleaned reply, never empty.
     """
-    reply = strip_turns(text)
+    reply = strip_turns(_GARBAGE.sub("", text))
     reply = mask_invented(reply, source)
     reply = dedupe(reply)
     reply = re.sub(r"[ \t]+", " ", reply)

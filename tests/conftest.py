@@ -12,5 +12,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.tiny_models",
+    "tests.fixtures.tiny_generators",
     "tests.fixtures.slack",
 ]

@@ -184,8 +184,8 @@ def _fit(
             step += 1
             if step % 10 == 0 or step == 1:
                 history["step"].append(step)
-                history["train_loss"].append(float(loss))
-                bar.set_postfix(loss=f"{float(loss):.3f}")
+                history["train_loss"].append(loss.item())
+                bar.set_postfix(loss=f"{loss.item():.3f}")
             if time.monotonic() > deadline:
                 break
         history["eval_step"].append(step)

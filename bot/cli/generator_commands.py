@@ -3,24 +3,135 @@
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import time
+from pathlib import Path
 from typing import Any
 
-from bot.cli.errors import CommandError
 from bot.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 def register(sub: Any, train_kinds: Any, evaluate_targets: Any) -> None:
     draft = sub.add_parser("draft", help="draft a reply to TEXT")
     draft.add_argument("text", metavar="TEXT")
-    draft.add_argument("--json", action="store_true")
-    draft.set_defaults(handler=_todo)
-    generator = train_kinds.add_parser("generator", help="train a seq2seq reply model")
-    generator.add_argument("--pairs", required=True)
-    generator.set_defaults(handler=_todo)
+    draft.add_argument(
+        "--json", action="store_true", help="print {reply, model, sentiment, latency_ms}"
+    )
+    draft.set_defaults(handler=handle_draft)
+    _register_train(train_kinds)
     drafts = evaluate_targets.add_parser("drafts", help="score generators with BLEU/ROUGE")
-    drafts.add_argument("--pairs", required=True)
-    drafts.set_defaults(handler=_todo)
+    drafts.add_argument("--pairs", required=True, help="CSV/JSONL of message,reply (Bitext works)")
+    drafts.add_argument("--generators", nargs="+", default=["lm", "lm+retrieval"],
+                        metavar="GEN", help="lm, lm+retrieval and/or model directories")  # fmt: skip
+    drafts.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
+    drafts.add_argument("--limit", type=int, help="score only the first N test pairs")
+    drafts.add_argument("--embedder", choices=("minilm", "hashing"), default="minilm",
+                        help="retrieval embeddings for lm+retrieval")  # fmt: skip
+    drafts.add_argument("--max-new-tokens", type=int, help="default: DRAFT_MAX_NEW_TOKENS")
+    drafts.add_argument("--quiet", action="store_true", help="no progress bar")
+    drafts.set_defaults(handler=handle_evaluate_drafts)
 
 
-def _todo(args: argparse.Namespace, settings: Settings) -> int:
-    raise CommandError(f"{args.command} is not built yet")
+def _register_train(train_kinds: Any) -> None:
+    parser = train_kinds.add_parser("generator", help="train a seq2seq reply model")
+    parser.add_argument("--pairs", required=True, help="CSV/JSONL of message,reply (Bitext works)")
+    parser.add_argument("--arch", choices=("lstm", "transformer"), default="transformer")
+    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--d-model", type=int, default=256)
+    parser.add_argument("--layers", type=int, default=2)
+    parser.add_argument("--vocab-size", type=int, default=4000)
+    parser.add_argument("--max-tgt-tokens", type=int, default=96)
+    parser.add_argument("--max-minutes", type=float, default=15.0, help="time budget")
+    parser.add_argument("--max-pairs", type=int, help="train on at most N train pairs")
+    parser.add_argument("--output-dir", help="default: DATA_DIR/models/gen-ARCH-TIMESTAMP")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.set_defaults(handler=handle_train_generator)
+
+
+def handle_draft(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.composition import load_draft_service
+
+    draft = load_draft_service(settings).draft(args.text)
+    if args.json:
+        payload = {"reply": draft.reply, "model": draft.model, "sentiment": draft.sentiment,
+                   "latency_ms": round(draft.latency_ms, 1)}  # fmt: skip
+        print(json.dumps(payload, ensure_ascii=False))
+    else:
+        print(draft.reply)
+    return 0
+
+
+def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
+    from training.pairs import PairSplits, load_pairs, split_pairs
+    from training.seq2seq_args import Seq2SeqTrainingArgs
+    from training.seq2seq_training import train_seq2seq
+
+    splits = split_pairs(load_pairs(args.pairs), seed=settings.training.seed)
+    if args.max_pairs:
+        splits = PairSplits(splits.train[: args.max_pairs], splits.validation, splits.test)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    output = Path(args.output_dir or settings.models.models_dir / f"gen-{args.arch}-{stamp}")
+    train_args = Seq2SeqTrainingArgs(
+        output_dir=output, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size,
+        lr=args.lr, d_model=args.d_model, layers=args.layers, vocab_size=args.vocab_size,
+        max_tgt_tokens=args.max_tgt_tokens, max_minutes=args.max_minutes,
+        seed=settings.training.seed,
+    )  # fmt: skip
+    started = time.perf_counter()
+    result = train_seq2seq(train_args, splits, progress=not args.quiet)
+    val = result.metrics["val_loss"]
+    print(f"{output.name}: {result.metrics['train_pairs']} train pairs, validation loss "
+          f"{val:.3f}, {time.perf_counter() - started:.0f} s -> {output} (loss curves: "
+          f"{output / 'loss.png'})")  # fmt: skip
+    return 0
+
+
+def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
+    from training.draft_evaluation import format_table, write_json
+    from training.draft_lineup import build_lineup, evaluate_lineup, make_embedder, retrieval_from
+    from training.pairs import load_pairs, split_pairs
+
+    seed = settings.training.seed
+    splits = split_pairs(load_pairs(args.pairs), seed=seed)
+    test = splits.test[: args.limit] if args.limit else splits.test
+    lineup = build_lineup(args.generators, settings.models, settings.models.generator_path)
+    retrieval = any(c.retrieval for c in lineup)
+    examples = (
+        retrieval_from(splits.train, make_embedder(args.embedder), settings.models.draft_examples_k)
+        if retrieval
+        else None
+    )
+    sentiment_for, sentiment_source = _sentiment_function(settings)
+    reports = evaluate_lineup(
+        lineup, test, examples_for=examples, sentiment_for=sentiment_for,
+        max_new_tokens=args.max_new_tokens or settings.models.draft_max_new_tokens,
+        progress=not args.quiet,
+    )  # fmt: skip
+    print(format_table(reports))
+    if args.json_out:
+        meta = {"pairs": str(args.pairs), "seed": seed, "test_pairs": len(test),
+                "train_pairs": len(splits.train), "sentiment": sentiment_source,
+                "embedder": args.embedder if retrieval else None}  # fmt: skip
+        print(f"report: {write_json(Path(args.json_out), reports, meta)}")
+    return 0
+
+
+def _sentiment_function(settings: Settings) -> tuple[Any, str]:
+    """The classifier's label when one is configured or active, else the keyword guess."""
+    from bot.cli.errors import CommandError
+    from bot.composition import classifier_path, load_classifier
+    from bot.drafting import guess_sentiment
+    from storage.database import Database
+    from storage.errors import StorageError
+
+    try:
+        path = classifier_path(settings, Database.from_settings(settings.storage))
+    except (CommandError, StorageError):
+        return guess_sentiment, "keywords"
+    predictor = load_classifier(settings, path)
+    return (lambda text: str(predictor.predict([text])[0].label)), f"classifier {path.name}"

@@ -39,7 +39,8 @@ def train_tokenizer(texts: Sequence[str], directory: Path, vocab_size: int = 400
     clean = [t.replace("\n", " ").strip() for t in texts if t and t.strip()]
     if not clean:
         raise TokenizerError("cannot train a tokenizer on an empty corpus")
-    symbols = frequent_placeholders(clean)
+    # SentencePiece matches user-defined symbols after turning spaces into "▁" (U+2581).
+    symbols = [p.replace(" ", "\u2581") for p in frequent_placeholders(clean)]
     chars = len(set("".join(clean)))
     words = len({w for t in clean for w in t.split()})
     size = max(min(vocab_size, words + chars + len(symbols) + 4), chars + len(symbols) + 8)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -15,7 +17,17 @@ from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot import composition, server
 from bot.settings import load_settings
-from tests.fixtures.slack import BotHarness, FakeSlack, command_body, event_body
+from storage.database import Database
+from tests.fixtures.fake_socket_mode import FakeSocketMode
+from tests.fixtures.slack import (
+    BotHarness,
+    FakeSlack,
+    command_body,
+    event_body,
+    message_event,
+    serve_env,
+    serve_process,
+)
 
 APP_TOKEN = "xapp-1-A0TEST-1-secret"
 
@@ -93,3 +105,53 @@ def test_event_envelope_reaches_the_listener_without_a_signature(
     deliver(handler, "events_api", json.loads(event_body(mention, event_id="EvSock1")))
     (reply,) = fake_slack.wait_for("chat.postMessage")
     assert (reply.params["channel"], reply.params["thread_ts"]) == ("C0SUPPORT", "3.1")
+
+
+@pytest.fixture
+def socket_served(
+    fake_slack: FakeSlack, tmp_path: Path, tiny_classifier_dir: Path
+) -> Iterator[FakeSocketMode]:
+    """`triagebot serve --socket-mode` connected to a fake Socket Mode endpoint."""
+    endpoint = FakeSocketMode()
+    fake_slack.answer("apps.connections.open", {"ok": True, "url": endpoint.url}, times=20)
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    db = Database.from_url(url)
+    db.upgrade()
+    env = serve_env(fake_slack, tmp_path, database_url=url, classifier_dir=tiny_classifier_dir)
+    env.update({"SLACK_APP_TOKEN": APP_TOKEN, "SLACK_SIGNING_SECRET": ""})
+    command = [str(Path(sys.executable).parent / "triagebot"), "serve", "--socket-mode"]
+    try:
+        with serve_process(command, env, tmp_path, ready=lambda _: endpoint.connected):
+            yield endpoint
+    finally:
+        endpoint.close()
+        db.dispose()
+
+
+@pytest.mark.slow
+def test_serve_socket_mode_acks_envelopes_over_a_real_websocket(
+    socket_served: FakeSocketMode, fake_slack: FakeSlack
+) -> None:
+    (opened,) = fake_slack.calls_to("apps.connections.open")[:1]
+    assert opened.headers["authorization"] == f"Bearer {APP_TOKEN}"
+
+    command = command_body("/sentiment", "hello there", response_url=fake_slack.response_url())
+    socket_served.send(
+        {
+            "envelope_id": "env-cmd",
+            "type": "slash_commands",
+            "accepts_response_payload": True,
+            "payload": dict(parse_qsl(command)),
+        }
+    )
+    assert socket_served.wait_for_ack("env-cmd") is not None
+    (answer,) = fake_slack.wait_for("response_url")
+    assert "feedback_wrong" in json.dumps(answer.params["blocks"])
+
+    event = json.loads(event_body(message_event("where is my parcel", ts="77.1"), event_id="EvW"))
+    socket_served.send(
+        {"envelope_id": "env-ev", "type": "events_api", "payload": event, "retry_attempt": 0}
+    )
+    assert socket_served.wait_for_ack("env-ev") is not None
+    (reaction,) = fake_slack.wait_for("reactions.add")
+    assert (reaction.params["channel"], reaction.params["timestamp"]) == ("C0SUPPORT", "77.1")

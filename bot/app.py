@@ -34,6 +34,18 @@ def oauth_enabled(settings: Settings) -> bool:
     return bool(settings.slack.client_id and settings.slack.client_secret)
 
 
+def missing_slack_credentials(settings: Settings, *, socket_mode: bool = False) -> str:
+    """What Slack credentials the chosen mode lacks, as one sentence ("" when none)."""
+    slack = settings.slack
+    if not socket_mode and not slack.signing_secret:
+        return "SLACK_SIGNING_SECRET is required in HTTP mode"
+    if not oauth_enabled(settings) and not slack.bot_token:
+        return (
+            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"
+        )
+    return ""
+
+
 def create_app(settings: Settings, services: Services, *, socket_mode: bool = False) -> App:
     """Build the Bolt app.
 
@@ -45,14 +57,11 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
         SettingsError: a credential the chosen mode needs is missing.
     """
     slack = settings.slack
+    missing = missing_slack_credentials(settings, socket_mode=socket_mode)
+    if missing:
+        raise SettingsError(missing)
     signing_secret = slack.signing_secret.get_secret_value() if slack.signing_secret else None
-    if not socket_mode and not signing_secret:
-        raise SettingsError("SLACK_SIGNING_SECRET is required in HTTP mode")
     oauth = oauth_enabled(settings)
-    if not oauth and not slack.bot_token:
-        raise SettingsError(
-            "set SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth)"
-        )
     # The token rides on the client: Bolt ignores `token=` when a client is given.
     token = slack.bot_token.get_secret_value() if slack.bot_token and not oauth else None
     client = build_client(slack, token=token)

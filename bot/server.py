@@ -12,6 +12,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.app import missing_slack_credentials
 from bot.cli.errors import CommandError
 from bot.settings import Settings
 
@@ -57,8 +58,10 @@ def _announce(server: Any) -> None:
 
 def run_http(settings: Settings, *, host: str, port: int) -> int:
     """Serve Slack, the dashboard and ops endpoints until interrupted."""
-    if not settings.slack.signing_secret:
-        raise CommandError("SLACK_SIGNING_SECRET is required in HTTP mode (see docs/slack.md)")
+    missing = missing_slack_credentials(settings)
+    if missing:
+        print(f"triagebot: Slack is not connected yet: {missing} (see docs/slack.md);"
+              " serving the dashboard and health endpoints only", file=sys.stderr, flush=True)  # fmt: skip
     TriagebotServer(settings, host=host, port=port).run()
     return 0
 

@@ -8,7 +8,7 @@ import logging
 from flask import Flask, Response, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 
-from bot.app import create_app, oauth_enabled
+from bot.app import create_app, missing_slack_credentials, oauth_enabled
 from bot.services import Services
 from bot.settings import Settings
 
@@ -19,11 +19,35 @@ EXTENSIONS = ("bot.dashboard", "bot.ops")
 
 
 def create_web_app(settings: Settings, services: Services) -> Flask:
-    """Flask app serving `POST /slack/events`, the OAuth install routes and the dashboard."""
-    bolt_app = create_app(settings, services)
-    handler = SlackRequestHandler(bolt_app)
+    """Flask app serving `POST /slack/events`, the OAuth install routes and the dashboard.
+
+    Without Slack credentials the Slack routes answer 503 naming what is missing, and the rest
+    (dashboard, health, metrics) works: a fresh `make run` comes up before Slack is connected.
+    """
     flask_app = Flask("triagebot")
     flask_app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # Slack payloads are far smaller
+    missing = missing_slack_credentials(settings)
+    if missing:
+        logger.warning("Slack is not connected: %s (see docs/slack.md)", missing)
+        _register_slack_unavailable(flask_app, missing)
+    else:
+        _register_slack_routes(
+            flask_app, settings, SlackRequestHandler(create_app(settings, services))
+        )
+    for name in EXTENSIONS:
+        _register_extension(name, flask_app, services)
+    return flask_app
+
+
+def _register_slack_unavailable(flask_app: Flask, missing: str) -> None:
+    @flask_app.route("/slack/<path:_rest>", methods=["GET", "POST"])
+    def slack_not_connected(_rest: str) -> tuple[str, int]:
+        return f"Slack is not connected: {missing} (see docs/slack.md).\n", 503
+
+
+def _register_slack_routes(
+    flask_app: Flask, settings: Settings, handler: SlackRequestHandler
+) -> None:
 
     @flask_app.post("/slack/events")
     def slack_events() -> Response | tuple[str, int]:
@@ -44,10 +68,6 @@ def create_web_app(settings: Settings, services: Services) -> Flask:
         if not oauth_enabled(settings):
             return "OAuth install is off.\n", 404
         return handler.handle(request)
-
-    for name in EXTENSIONS:
-        _register_extension(name, flask_app, services)
-    return flask_app
 
 
 def _register_extension(name: str, flask_app: Flask, services: Services) -> None:

@@ -36,6 +36,11 @@ def test_env_example_documents_every_variable() -> None:
     assert not missing, f".env.example lacks {sorted(missing)}"
 
 
+def test_readme_configuration_reference_names_every_variable() -> None:
+    listed = set(re.findall(r"^\| `([A-Z][A-Z0-9_]+)` \|", (ROOT / "README.md").read_text(), re.M))
+    assert _aliases() <= listed, f"README's configuration tables lack {sorted(_aliases() - listed)}"
+
+
 def test_secrets_are_hidden_in_repr() -> None:
     settings = load_settings(None, slack={"SLACK_BOT_TOKEN": "xoxb-very-secret"})
     assert "very-secret" not in repr(settings.slack)

@@ -165,8 +165,9 @@ def load_labelled(
     Raises:
         DataError: unreadable source, missing columns, or nothing usable.
     """
-    parts = corpus_names(source) if isinstance(source, str) else None
-    per_source = [_three_way(part, seed, val_size, test_size) for part in (parts or [source])]
+    names = corpus_names(source) if isinstance(source, str) else None
+    parts: list[Source] = list(names) if names else [source]
+    per_source = [_three_way(part, seed, val_size, test_size) for part in parts]
     train, val, test = (
         pd.concat(list(group), ignore_index=True) for group in zip(*per_source, strict=True)
     )

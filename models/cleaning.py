@@ -29,7 +29,21 @@ _URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|co)(?:/
 _EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<![\w{])\+?\d[\d\s().-]{7,}\d\b")
 _ORDER = re.compile(r"#\s?\d{3,}|\b[A-Z]{0,4}-?\d{5,}\b")
-_AI_TALK = re.compile(r"\b(?:as an ai|an ai (?:language )?model|language model|i am an ai)\b", re.I)
+# A number right after "order", "invoice"... is an order-like reference, whatever its format.
+_ORDER_REF = re.compile(
+    r"\b((?:order|purchase|invoice|ticket|tracking|account)(?:\s+(?:number|no\.?|id))?\s*[:#]?\s*)"
+    r"(#?\d[\d-]{2,}\d)\b",
+    re.IGNORECASE,
+)
+# Sentences about the writer instead of the customer (seen in SmolLM2 drafts): dropped.
+_AI_TALK = re.compile(
+    r"\b(?:as an ai|an ai (?:language )?model|language model|i am an ai|"
+    r"as an? (?:customer )?(?:support|service) (?:agent|assistant|representative)|"
+    r"i don'?t have access to|i (?:only|specialize)|my (?:role|job) is)\b",
+    re.IGNORECASE,
+)
+# Stock phrases that do not fit support replies, and what to say instead.
+_MISFITS = ((re.compile(r"\bsorry for your loss\b", re.I), "sorry for the trouble"),)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 _PLACEHOLDER = re.compile(r"\{\{[^{}]*\}\}")
 # Control characters and U+FFFD: what a model leaves when it emits half of a multi-byte character.
@@ -82,7 +96,12 @@ def mask_invented(text: str, source: str = "") -> str:
         saved.append(match.group(0))
         return f"\x00{len(saved) - 1}\x00"
 
+    def order_ref(match: re.Match[str]) -> str:
+        number = match.group(2)
+        return match.group(0) if number in source else match.group(1) + "{{order number}}"
+
     text = _PLACEHOLDER.sub(save, text)
+    text = _ORDER_REF.sub(order_ref, text)
     text = _EMAIL.sub(keep_or("{{email address}}"), text)
     text = _URL.sub(keep_or("{{support link}}"), text)
     text = _PHONE.sub(keep_or("{{phone number}}"), text)
@@ -147,6 +166,8 @@ def clean_reply(
         The cleaned reply, never empty.
     """
     reply = strip_turns(_GARBAGE.sub("", text))
+    for pattern, better in _MISFITS:
+        reply = pattern.sub(better, reply)
     reply = mask_invented(reply, source)
     reply = dedupe(reply)
     reply = re.sub(r"[ \t]+", " ", reply)

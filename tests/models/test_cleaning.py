@@ -94,3 +94,21 @@ def test_long_output_is_cut_on_a_sentence_boundary() -> None:
 def test_non_english_reply_is_kept() -> None:
     raw = "Lo siento mucho por el cargo doble. Le devolveremos el dinero hoy."
     assert clean_reply(raw) == raw
+
+
+def test_numbers_after_order_words_become_order_placeholders() -> None:
+    raw = "Your order 4587-345 and invoice no. 7731 are ready; call 555 123 4567."
+    reply = clean_reply(raw, source="I need order 00004587345")
+    assert reply.count("{{order number}}") == 2
+    assert "{{phone number}}" in reply
+    assert clean_reply("We found order 00004587345 today.", source="order 00004587345") == (
+        "We found order 00004587345 today."
+    )
+
+
+def test_talk_about_the_writer_is_dropped_and_misfit_phrases_fixed() -> None:
+    raw = (
+        "I'm sorry for your loss. As a customer support agent, I specialize in helping. "
+        "I don't have access to personal data. I'll check the refund now."
+    )
+    assert clean_reply(raw) == "I'm sorry for the trouble. I'll check the refund now."

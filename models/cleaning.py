@@ -130,14 +130,23 @@ def dedupe(text: str) -> str:
     return "\n".join(lines)
 
 
+def _sentence_ends(text: str) -> list[int]:
+    """Positions of sentence-ending marks; "4." opening a numbered list item is not an end."""
+    return [
+        m.start()
+        for m in re.finditer(r"[.!?](?=\s|$)", text)
+        if not re.search(r"(?:^|\s)\d{1,2}$", text[: m.start()])
+    ]
+
+
 def cut_to_sentence(text: str, max_chars: int) -> str:
     """At most `max_chars`, ending on a sentence boundary; an unfinished last sentence is dropped."""
     text = text.strip()
     if len(text) > max_chars:
         text = text[:max_chars]
-    if text.endswith((".", "!", "?")):
+    ends = _sentence_ends(text)
+    if ends and ends[-1] == len(text) - 1:
         return text
-    ends = [m.start() for m in re.finditer(r"[.!?](?=\s|$)", text)]
     if ends:
         return text[: ends[-1] + 1]
     # No sentence end at all: keep whole words and close the sentence.

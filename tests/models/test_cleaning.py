@@ -112,3 +112,9 @@ def test_talk_about_the_writer_is_dropped_and_misfit_phrases_fixed() -> None:
         "I don't have access to personal data. I'll check the refund now."
     )
     assert clean_reply(raw) == "I'm sorry for the trouble. I'll check the refund now."
+
+
+def test_a_dangling_list_number_is_not_a_sentence_end() -> None:
+    raw = "Please follow these steps: 1. Log in. 2. Open Billing. 3."
+    assert clean_reply(raw) == "Please follow these steps: 1. Log in. 2. Open Billing."
+    assert cut_to_sentence("Steps: 1. Log in. 2. Open the", 200) == "Steps: 1. Log in."

@@ -76,6 +76,7 @@ def main() -> None:
         fake.close()
     report = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "commit": git_commit(),
         "rate": args.rate,
         "seconds": args.seconds,
         "model": str(model),
@@ -110,6 +111,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--noop-server", help=argparse.SUPPRESS)  # internal: the baseline
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)  # internal: its port
     return parser.parse_args()
+
+
+def git_commit() -> str:
+    done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True)
+    return done.stdout.decode().strip() or "unknown"
 
 
 def find_model(given: Path | None) -> Path:

@@ -46,9 +46,12 @@ class TriagebotServer(BaseApplication):  # type: ignore[misc]
 
     def load(self) -> Any:
         from bot.composition import build_services
+        from bot.scheduling import start_serving_scheduler
         from bot.web import create_web_app
 
-        return create_web_app(self.settings, build_services(self.settings))
+        services = build_services(self.settings)
+        start_serving_scheduler(self.settings, services)
+        return create_web_app(self.settings, services)
 
 
 def _announce(server: Any) -> None:
@@ -72,10 +75,13 @@ def run_socket_mode(settings: Settings) -> int:
 
     from bot.app import create_app
     from bot.composition import build_services
+    from bot.scheduling import start_serving_scheduler
 
     if not settings.slack.app_token:
         raise CommandError("SLACK_APP_TOKEN (xapp-...) is required for --socket-mode")
-    app = create_app(settings, build_services(settings), socket_mode=True)
+    services = build_services(settings)
+    start_serving_scheduler(settings, services)
+    app = create_app(settings, services, socket_mode=True)
     handler = SocketModeHandler(app, settings.slack.app_token.get_secret_value())
     print("triagebot connected in Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
     handler.start()

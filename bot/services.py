@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.admin import AdminChecker
@@ -43,7 +44,14 @@ class Drafter(Protocol):
 class Retrainer(Protocol):
     """Starts a retraining run in the background; `notify` receives progress lines."""
 
-    def start(self, trigger: str, requested_by: str | None, notify: Notify) -> bool: ...
+    def start(
+        self,
+        trigger: str,
+        requested_by: str | None,
+        notify: Notify,
+        *,
+        slot: datetime | None = None,
+    ) -> bool: ...
 
 
 class UnavailableRetrainer:
@@ -52,7 +60,14 @@ class UnavailableRetrainer:
     def __init__(self, reason: str = "retraining is not available in this deployment") -> None:
         self.reason = reason
 
-    def start(self, trigger: str, requested_by: str | None, notify: Notify) -> bool:
+    def start(
+        self,
+        trigger: str,
+        requested_by: str | None,
+        notify: Notify,
+        *,
+        slot: datetime | None = None,
+    ) -> bool:
         logger.warning("retrain requested by %s (%s): %s", requested_by, trigger, self.reason)
         notify(f"Sorry, {self.reason}.")
         return False

@@ -5,9 +5,10 @@
 deployments with several bot replicas. Every job coalesces misfires into one run, never overlaps
 itself (`max_instances=1`) and still runs up to `SCHEDULER_MISFIRE_GRACE_SECONDS` late.
 
-Across processes sharing the database a scheduled retrain runs exactly once per cron slot: the job
-claims the slot (`claim_event`) while holding the retrain lease (see `training.retraining`), so a
-second scheduler that fires for the same slot finds it taken. Cron expressions are the usual five
+Across processes sharing the database every job runs exactly once per cron slot: the retrain
+claims its slot (`claim_event`) while holding the retrain lease (see `training.retraining`), the
+drift check and the purge claim theirs before they start, so a second scheduler (another gunicorn
+worker, another replica) that fires for the same slot finds it taken. Cron expressions are the usual five
 fields (minute hour day month weekday, 0 or 7 = Sunday) or six with seconds first.
 """
 
@@ -91,11 +92,25 @@ def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:
         logger.exception("scheduled retrain for %s failed", slot.isoformat())
 
 
-def drift_check(ctx: JobContext) -> None:
+def claim_slot(ctx: JobContext, job: str, trigger: CronTrigger) -> bool:
+    """True for the one process (of all sharing the database) that takes this cron slot of `job`."""
+    from storage import repositories as repo
+
+    grace = ctx.settings.training.scheduler_misfire_grace_seconds
+    slot = current_slot(trigger, datetime.now(UTC), grace)
+    if repo.claim_event(ctx.db, event_id=f"{job}-slot:{slot.isoformat()}"):
+        return True
+    logger.info("%s for %s already ran in another process", job, slot.isoformat())
+    return False
+
+
+def drift_check(ctx: JobContext, trigger: CronTrigger) -> None:
     """Job: the daily drift check; may start a retrain and tells the admins."""
     from training.drift import run_drift_check
 
     try:
+        if not claim_slot(ctx, "drift-check", trigger):
+            return
         run_drift_check(
             ctx.db,
             ctx.settings,
@@ -106,11 +121,13 @@ def drift_check(ctx: JobContext) -> None:
         logger.exception("drift check failed")
 
 
-def privacy_purge(ctx: JobContext) -> None:
+def privacy_purge(ctx: JobContext, trigger: CronTrigger) -> None:
     """Job: delete message text past its retention period."""
     from storage import repositories as repo
 
     try:
+        if not claim_slot(ctx, "privacy-purge", trigger):
+            return
         removed = repo.purge_expired_texts(ctx.db)
         logger.info("privacy purge removed %d stored texts", removed)
     except Exception:
@@ -126,14 +143,12 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext) -> None:
         scheduled_retrain, retrain_trigger, args=(ctx, retrain_trigger), id="retrain",
         replace_existing=True,
     )  # fmt: skip
-    scheduler.add_job(
-        drift_check, cron_trigger(training.drift_check_cron, tz), args=(ctx,), id="drift-check",
-        replace_existing=True,
-    )  # fmt: skip
-    scheduler.add_job(
-        privacy_purge, cron_trigger(training.purge_cron, tz), args=(ctx,), id="privacy-purge",
-        replace_existing=True,
-    )  # fmt: skip
+    for job_id, job, cron in (
+        ("drift-check", drift_check, training.drift_check_cron),
+        ("privacy-purge", privacy_purge, training.purge_cron),
+    ):
+        trigger = cron_trigger(cron, tz)
+        scheduler.add_job(job, trigger, args=(ctx, trigger), id=job_id, replace_existing=True)
 
 
 def _job_defaults(settings: Any) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import update
 
+from bot.settings import load_settings
 from storage.database import Database
 from storage.orm import MessageText
 from storage.repositories import (
@@ -27,7 +28,7 @@ from storage.repositories import (
 )
 from storage.slack_stores import installation_store
 from tests.storage.helpers import count, prediction, seed_model
-from training.scheduler import JobContext, privacy_purge
+from training.scheduler import JobContext, cron_trigger, privacy_purge
 
 
 def _store_text_channel(db: Database, team_id: str = "T1", channel_id: str = "C1") -> None:
@@ -72,7 +73,9 @@ def test_the_purge_job_deletes_expired_text_and_keeps_labels(db: Database) -> No
             .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
         )
 
-    privacy_purge(JobContext(db, settings=None, notify=print, start_retrain=lambda *_: False))
+    settings = load_settings(None)
+    context = JobContext(db, settings=settings, notify=print, start_retrain=lambda *_: False)
+    privacy_purge(context, cron_trigger(settings.training.purge_cron))
 
     gone = get_prediction(db, **old)
     assert gone is not None and gone.text is None and gone.label == "negative"

@@ -30,7 +30,7 @@ from training.drift import (
     psi,
     unseen_token_share,
 )
-from training.scheduler import JobContext, drift_check
+from training.scheduler import JobContext, cron_trigger, drift_check
 
 TRAINING_SHARES = {"negative": 0.5, "neutral": 0.3, "positive": 0.2}
 VOCAB = frozenset({"my", "order", "never", "arrived", "thanks", "great", "!", "the", "app"})
@@ -201,7 +201,8 @@ class _Admins:
 def _run_job(db: Database, min_feedback: int) -> _Admins:
     admins = _Admins()
     settings = load_settings(None, training={"RETRAIN_MIN_FEEDBACK": min_feedback})
-    drift_check(JobContext(db, settings, admins.told.append, admins.start_retrain))
+    context = JobContext(db, settings, admins.told.append, admins.start_retrain)
+    drift_check(context, cron_trigger(settings.training.drift_check_cron))
     return admins
 
 
@@ -218,6 +219,16 @@ def test_drift_with_enough_feedback_retrains_and_tells_admins(db: Database, tmp_
     stored = latest_drift_report(db)
     assert stored is not None and "correction_rate" in stored.fired
     assert stored.metrics["correction_rate"] == pytest.approx(0.4)
+
+
+def test_the_drift_job_runs_once_per_slot_across_processes(db: Database, tmp_path: Path) -> None:
+    _model(db, tmp_path)
+    _shifted_traffic(db, corrections=4)
+
+    first, second = _run_job(db, min_feedback=10), _run_job(db, min_feedback=10)
+
+    assert first.retrains == [("drift", None)] and len(first.told) == 1
+    assert second.retrains == [] and second.told == []  # another worker already took the slot
 
 
 def test_drift_without_enough_feedback_only_tells_admins(db: Database, tmp_path: Path) -> None:

@@ -43,8 +43,11 @@ def decode(raw: str | None) -> dict[str, Any]:
 
 
 def feedback_target(state: dict[str, Any], team_id: str | None) -> dict[str, Any]:
-    """`record_feedback` arguments naming the message: all of team, channel and ts, or none."""
+    """`record_feedback` arguments: the workspace, plus channel and ts when a message is named.
+
+    Typed feedback (no message) still carries the workspace, so an uninstall deletes it too.
+    """
     channel_id, message_ts = state.get("c"), state.get("ts")
     if team_id and channel_id and message_ts:
         return {"team_id": team_id, "channel_id": channel_id, "message_ts": message_ts}
-    return {}
+    return {"team_id": team_id} if team_id else {}

@@ -36,10 +36,11 @@ def test_malformed_state_decodes_to_empty(raw: str | None) -> None:
     assert decode(raw) == {}
 
 
-def test_feedback_target_is_all_or_nothing() -> None:
+def test_feedback_target_names_the_message_or_only_the_workspace() -> None:
     assert feedback_target({"c": "C1", "ts": "1.1"}, "T1") == {
         "team_id": "T1",
         "channel_id": "C1",
         "message_ts": "1.1",
     }
-    assert feedback_target({"c": "C1"}, "T1") == {}
+    assert feedback_target({"c": "C1"}, "T1") == {"team_id": "T1"}  # typed text, no message
+    assert feedback_target({"c": "C1", "ts": "1.1"}, None) == {}

@@ -30,6 +30,26 @@ REPORT_FILES = {"roc": "roc.png", "confusion": "confusion.png", "loss": "loss.pn
                 "calibration": "calibration.png"}  # fmt: skip
 
 
+def score_model_dir(
+    directory: Path, texts: list[str], settings: Any
+) -> tuple[np.ndarray, list[str]]:
+    """Label probabilities (N, L) of `texts` and the label names, from a neural or TF-IDF model.
+
+    Args:
+        directory: a saved classifier directory (BiLSTM or linear head) or a TF-IDF baseline.
+        texts: normalised texts, as the datasets of `training.data` hold them.
+        settings: `ModelSettings` (precision, token budget, threads).
+    """
+    from models.predictor import SentimentPredictor
+    from training.tfidf_baseline import TfidfClassifier, is_tfidf_dir
+
+    if is_tfidf_dir(directory):
+        tfidf = TfidfClassifier.load(directory)
+        return tfidf.predict_proba(texts), tfidf.labels
+    predictor = SentimentPredictor.load(directory, settings)
+    return predictor.predict_proba(texts), predictor.labels
+
+
 def expected_calibration_error(y_true: np.ndarray, probs: np.ndarray, bins: int = 10) -> float:
     """Weighted gap between confidence and accuracy over equal-width confidence bins."""
     confidence = probs.max(axis=1)

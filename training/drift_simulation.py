@@ -262,7 +262,7 @@ def run_simulation(settings: Any, options: SimulationOptions) -> SimulationResul
     )  # fmt: skip
     replay = Replay(local, options, model_dir)
     base_predictor = replay.holder.get()
-    days = [replay.day(0, "tweets (in-domain)", tweets, record=False)]
+    days = [replay.day(0, "base test split (in-domain)", tweets, record=False)]
     chunk = -(-len(stream) // options.days)
     for number in range(1, options.days + 1):
         rows = stream[(number - 1) * chunk : number * chunk]

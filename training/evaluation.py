@@ -68,6 +68,10 @@ def evaluate_predictions(
 ) -> dict[str, Any]:
     """Metrics of predicted probabilities (N, C) against true label indices (N,).
 
+    Macro averages run over the labels the truth contains: on a set without neutral examples
+    (positive/negative reviews) a neutral prediction counts as an error on its true label, not
+    as an extra class with F1 0.
+
     Returns:
         accuracy, macro_f1, macro_recall, macro_precision, per_class {label: precision, recall,
         f1, support, auc}, confusion (rows true, columns predicted), ece, log_loss, n, labels.
@@ -80,6 +84,7 @@ def evaluate_predictions(
         raise EvaluationError("nothing to evaluate")
     predicted = probs.argmax(axis=1)
     ids = list(range(len(labels)))
+    present = sorted(set(truth.tolist()))
     precision, recall, f1, support = precision_recall_fscore_support(
         truth, predicted, labels=ids, zero_division=0
     )
@@ -92,11 +97,13 @@ def evaluate_predictions(
         "n": len(truth),
         "labels": list(labels),
         "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(f1_score(truth, predicted, labels=ids, average="macro", zero_division=0)),
-        "macro_recall": float(
-            recall_score(truth, predicted, labels=ids, average="macro", zero_division=0)
+        "macro_f1": float(
+            f1_score(truth, predicted, labels=present, average="macro", zero_division=0)
         ),
-        "macro_precision": float(np.mean(precision)),
+        "macro_recall": float(
+            recall_score(truth, predicted, labels=present, average="macro", zero_division=0)
+        ),
+        "macro_precision": float(np.mean(precision[present])),
         "per_class": per_class,
         "confusion": confusion_matrix(truth, predicted, labels=ids).tolist(),
         "ece": expected_calibration_error(truth, probs),

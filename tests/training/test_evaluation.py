@@ -51,3 +51,14 @@ def test_report_writes_the_four_plots(tmp_path: Path):
     for name in ("roc", "confusion", "loss", "calibration"):
         path = written[name]
         assert path.name == f"{name}.png" and path.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_macro_scores_average_over_the_labels_the_truth_contains():
+    # A two-class set (reviews: negative/positive); one positive predicted neutral.
+    truth = [0, 0, 2, 2]
+    probs = np.array([[0.8, 0.1, 0.1], [0.7, 0.2, 0.1], [0.1, 0.2, 0.7], [0.2, 0.6, 0.2]])
+    metrics = evaluate_predictions(truth, probs)
+    # negative: P 1, R 1, F1 1; positive: P 1, R 0.5, F1 2/3 -> macro over the two present labels
+    assert metrics["macro_f1"] == pytest.approx((1 + 2 / 3) / 2)
+    assert metrics["macro_recall"] == pytest.approx(0.75)
+    assert metrics["per_class"]["neutral"]["support"] == 0

@@ -121,14 +121,15 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def serving_rss_mb(directory: Path, precision: str) -> float:
     """Peak resident memory (MB) of a fresh process that loads the classifier and serves 256 texts."""
+    # VmHWM, not ru_maxrss: the latter survives exec and would count this big parent's pages.
     code = (
-        "import resource, sys\n"
+        "import sys\n"
         "from bot.settings import load_settings\n"
         "from models.predictor import SentimentPredictor\n"
         "s = load_settings(None, models={'CLASSIFIER_PRECISION': sys.argv[2]})\n"
         "p = SentimentPredictor.load(sys.argv[1], s.models)\n"
         "p.predict(['my order never arrived and nobody answers ' * (i % 20 + 1) for i in range(256)])\n"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+        "print([l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')][0])\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code, str(directory), precision],
@@ -136,7 +137,7 @@ def serving_rss_mb(directory: Path, precision: str) -> float:
         text=True,
         check=True,
     )
-    return float(done.stdout.strip().splitlines()[-1])
+    return float(done.stdout.strip().splitlines()[-1]) / 1024  # kB -> MB
 
 
 def measure_path(

@@ -32,14 +32,9 @@ from tests.fixtures.slack import (
 APP_TOKEN = "xapp-1-A0TEST-1-secret"
 
 
-@pytest.mark.parametrize(
-    "argv, variable",
-    [(["serve", "--socket-mode"], "SLACK_APP_TOKEN"), (["serve"], "SLACK_SIGNING_SECRET")],
-    ids=["socket-mode", "http"],
-)
-def test_missing_credential_is_a_one_line_error(argv: list[str], variable: str) -> None:
+def test_socket_mode_without_app_token_is_a_one_line_error() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", *argv],
+        [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "serve", "--socket-mode"],
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": "xoxb-1"},
@@ -47,7 +42,7 @@ def test_missing_credential_is_a_one_line_error(argv: list[str], variable: str) 
     )
     assert result.returncode == 1
     (line,) = result.stderr.strip().splitlines()
-    assert line.startswith("triagebot serve:") and variable in line
+    assert line.startswith("triagebot serve:") and "SLACK_APP_TOKEN" in line
 
 
 @pytest.fixture

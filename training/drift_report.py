@@ -85,7 +85,7 @@ def save_plot(result: SimulationResult, path: Path) -> Path:
         left.axvline(result.retrain["day"] + 0.5, color="grey", ls="--", lw=1)
         left.text(result.retrain["day"] + 0.55, 0.95, f"retrain: {result.retrain['outcome']}",
                   transform=left.get_xaxis_transform(), fontsize=8, va="top")  # fmt: skip
-    left.set_xlabel("day (0 = in-domain tweets, then drug reviews)")
+    left.set_xlabel("day (0 = in-domain base test data, then drug reviews)")
     left.set_title("Drift metrics per day (dotted: thresholds)")
     left.set_xticks(days)
     left.legend(fontsize=8, loc="center right")

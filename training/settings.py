@@ -39,11 +39,11 @@ class TrainingSettings(BaseSettings):
     model_reload_seconds: int = Field(default=30, ge=1, alias="MODEL_RELOAD_SECONDS")
     # Retraining: a short fine-tune from the active classifier, much cheaper than `train`.
     retrain_base_data: str = Field(default=TRAINING_MIX, alias="RETRAIN_BASE_DATA")
-    retrain_base_sample: int = Field(default=2000, ge=0, alias="RETRAIN_BASE_SAMPLE")
+    retrain_base_sample: int = Field(default=600, ge=0, alias="RETRAIN_BASE_SAMPLE")
     retrain_max_steps: int = Field(default=150, ge=1, alias="RETRAIN_MAX_STEPS")
     retrain_max_minutes: float = Field(default=5.0, gt=0, alias="RETRAIN_MAX_MINUTES")
     retrain_batch_size: int = Field(default=32, ge=1, le=1024, alias="RETRAIN_BATCH_SIZE")
-    retrain_learning_rate: float = Field(default=3e-5, gt=0, alias="RETRAIN_LEARNING_RATE")
+    retrain_learning_rate: float = Field(default=5e-5, gt=0, alias="RETRAIN_LEARNING_RATE")
     retrain_max_tokens: int = Field(default=64, ge=8, le=512, alias="RETRAIN_MAX_TOKENS")
     retrain_eval_sample: int = Field(default=1000, ge=10, alias="RETRAIN_EVAL_SAMPLE")
     retrain_holdout_percent: int = Field(default=20, ge=1, le=90, alias="RETRAIN_HOLDOUT_PERCENT")

@@ -3,10 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -17,52 +13,27 @@ from typing import Any
 
 from werkzeug.serving import make_server
 
+from tests.fixtures.fake_slack import serve_process, triagebot_command
+
 BOOT_TIMEOUT_S = 90.0
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until_up(base_url: str, process: subprocess.Popen[bytes] | None, log: Path | None) -> None:
-    deadline = time.monotonic() + BOOT_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            tail = log.read_text()[-3000:] if log else ""
-            raise RuntimeError(f"server exited with {process.returncode}:\n{tail}")
-        try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=2):
-                return
-        except (urllib.error.URLError, OSError):
-            time.sleep(0.25)
-    raise RuntimeError(f"server did not answer /healthz within {BOOT_TIMEOUT_S} s")
+def healthy(base_url: str) -> bool:
+    """True once `GET /healthz` answers 200."""
+    try:
+        with urllib.request.urlopen(f"{base_url}/healthz", timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
 
 
 @contextlib.contextmanager
 def triagebot_serve(env: Mapping[str, str], workdir: Path) -> Iterator[str]:
     """Run `triagebot serve` with `env` on a free port; yield its base URL; stop it afterwards."""
-    port = free_port()
-    log = workdir / "serve.log"
-    full_env = {**os.environ, **env, "HOST": "127.0.0.1", "PORT": str(port)}
-    command = [str(Path(sys.executable).parent / "triagebot"), "serve", "--port", str(port)]
-    with open(log, "wb") as output:
-        # cwd=workdir: the repository's own .env is not read.
-        process = subprocess.Popen(
-            command, cwd=workdir, env=full_env, stdout=output, stderr=subprocess.STDOUT
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base_url, process, log)
+    with serve_process(
+        triagebot_command(), dict(env), workdir, timeout=BOOT_TIMEOUT_S, ready=healthy
+    ) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @contextlib.contextmanager
@@ -71,9 +42,11 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
+    base_url = f"http://127.0.0.1:{server.server_port}"
     try:
-        base_url = f"http://127.0.0.1:{server.server_port}"
-        wait_until_up(base_url, None, None)
+        deadline = time.monotonic() + BOOT_TIMEOUT_S
+        while not healthy(base_url) and time.monotonic() < deadline:
+            time.sleep(0.1)
         yield base_url
     finally:
         server.shutdown()

@@ -42,6 +42,8 @@ _AI_TALK = re.compile(
     r"i don'?t have access to|i (?:only|specialize)|my (?:role|job) is)\b",
     re.IGNORECASE,
 )
+# A connective left at the start once the sentence before it was dropped ("However, you can ...").
+_DANGLING_START = re.compile(r"^(?:however|but|so|also|additionally|unfortunately),\s+", re.I)
 # Stock phrases that do not fit support replies, and what to say instead.
 _MISFITS = ((re.compile(r"\bsorry for your loss\b", re.I), "sorry for the trouble"),)
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -130,7 +132,7 @@ def dedupe(text: str) -> str:
     return "\n".join(lines)
 
 
-def _sentence_ends(text: str) -> list[int]:
+def sentence_ends(text: str) -> list[int]:
     """Positions of sentence-ending marks; "4." opening a numbered list item is not an end."""
     return [
         m.start()
@@ -144,7 +146,7 @@ def cut_to_sentence(text: str, max_chars: int) -> str:
     text = text.strip()
     if len(text) > max_chars:
         text = text[:max_chars]
-    ends = _sentence_ends(text)
+    ends = sentence_ends(text)
     if ends and ends[-1] == len(text) - 1:
         return text
     if ends:
@@ -179,6 +181,9 @@ def clean_reply(
         reply = pattern.sub(better, reply)
     reply = mask_invented(reply, source)
     reply = dedupe(reply)
+    if _DANGLING_START.match(reply):
+        rest = _DANGLING_START.sub("", reply, count=1)
+        reply = rest[:1].upper() + rest[1:]
     reply = re.sub(r"[ \t]+", " ", reply)
     reply = cut_to_sentence(reply, max_chars)
     if len(reply) < min_chars or not re.search(r"[A-Za-z]", reply):

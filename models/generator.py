@@ -27,7 +27,7 @@ from typing import Any, Protocol
 import torch
 
 from models.assets import smollm2_dir
-from models.cleaning import clean_reply, has_turn_break
+from models.cleaning import clean_reply, has_turn_break, sentence_ends
 from models.decoding import penalise
 from models.errors import GeneratorError
 from models.prompting import PromptSpec, build_prompt_ids, reply_opening
@@ -208,8 +208,9 @@ class ReplyGenerator:
         text = str(self.tokenizer.decode(generated, skip_special_tokens=False))
         if has_turn_break(text):
             return True
-        ends = sum(text.count(mark + " ") + text.count(mark + "\n") for mark in ".!?")
-        return ends >= self.decoding.max_sentences
+        # A sentence counts once followed by more text; "2." of a numbered list is no sentence.
+        finished = [end for end in sentence_ends(text) if end < len(text) - 1]
+        return len(finished) >= self.decoding.max_sentences
 
 
 def load_generator(path: str | Path, settings: ModelSettings) -> DraftGenerator:

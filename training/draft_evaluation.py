@@ -108,7 +108,7 @@ def evaluate_generator(
     examples_for: Examples | None = None,
     sentiment_for: Sentiment | None = None,
     max_new_tokens: int | None = None,
-    samples: int = 5,
+    samples: int = 10,
     progress: bool = False,
 ) -> GeneratorReport:
     """Draft a reply to every pair's message and score the drafts against the pairs' replies."""
@@ -156,6 +156,22 @@ def format_table(reports: Sequence[GeneratorReport]) -> str:
             f"| {r.p50_latency_ms:.0f} | {r.p95_latency_ms:.0f} |"
         )
     return "\n".join(lines)
+
+
+def format_samples(reports: Sequence[GeneratorReport], count: int, width: int = 300) -> str:
+    """The first `count` test messages with the reference and every generator's draft, as markdown."""
+    if not reports:
+        return ""
+    blocks = []
+    for index, sample in enumerate(reports[0].samples[:count]):
+        lines = [f"**Customer:** {sample['message']}", "", "| | reply |", "|---|---|"]
+        rows = [("reference", sample["reference"])]
+        rows += [(r.name, r.samples[index]["draft"]) for r in reports if index < len(r.samples)]
+        for name, text in rows:
+            flat = " ".join(text.split()).replace("|", "\\|")
+            lines.append(f"| {name} | {flat[:width] + (' ...' if len(flat) > width else '')} |")
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
 
 
 def write_json(path: Path, reports: Sequence[GeneratorReport], meta: dict[str, Any]) -> Path:

@@ -31,6 +31,8 @@ def register(sub: Any, train_kinds: Any, evaluate_targets: Any) -> None:
     drafts.add_argument("--embedder", choices=("minilm", "hashing"), default="minilm",
                         help="retrieval embeddings for lm+retrieval")  # fmt: skip
     drafts.add_argument("--max-new-tokens", type=int, help="default: DRAFT_MAX_NEW_TOKENS")
+    drafts.add_argument("--samples", type=int, default=0, metavar="N",
+                        help="also print the first N drafts side by side")  # fmt: skip
     drafts.add_argument("--quiet", action="store_true", help="no progress bar")
     drafts.set_defaults(handler=handle_evaluate_drafts)
 
@@ -92,7 +94,7 @@ def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
-    from training.draft_evaluation import format_table, write_json
+    from training.draft_evaluation import format_samples, format_table, write_json
     from training.draft_lineup import build_lineup, evaluate_lineup, make_embedder, retrieval_from
     from training.pairs import load_pairs, split_pairs
 
@@ -113,6 +115,8 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet,
     )  # fmt: skip
     print(format_table(reports))
+    if args.samples:
+        print("\n" + format_samples(reports, args.samples))
     if args.json_out:
         meta = {"pairs": str(args.pairs), "seed": seed, "test_pairs": len(test),
                 "train_pairs": len(splits.train), "sentiment": sentiment_source,

@@ -65,9 +65,10 @@ def test_train_then_evaluate(cli_env, tiny_pairs_csv, capsys) -> None:
     report = cli_env / "report.json"
     code, out, _ = run(["evaluate", "drafts", "--pairs", str(tiny_pairs_csv), "--generators", "lm",
                         "lm+retrieval", str(model_dir), "--embedder", "hashing", "--limit", "3",
-                        "--max-new-tokens", "8", "--json", str(report), "--quiet"], capsys)  # fmt: skip
+                        "--max-new-tokens", "8", "--samples", "1", "--json", str(report), "--quiet"], capsys)  # fmt: skip
     assert code == 0
     assert "| lm+retrieval |" in out and "| gen |" in out and "BLEU" in out
+    assert out.count("**Customer:**") == 1
     payload = json.loads(report.read_text())
     assert payload["test_pairs"] == 3 and payload["sentiment"] == "keywords"
     assert [g["name"] for g in payload["generators"]] == ["lm", "lm+retrieval", "gen"]

@@ -118,3 +118,8 @@ def test_a_dangling_list_number_is_not_a_sentence_end() -> None:
     raw = "Please follow these steps: 1. Log in. 2. Open Billing. 3."
     assert clean_reply(raw) == "Please follow these steps: 1. Log in. 2. Open Billing."
     assert cut_to_sentence("Steps: 1. Log in. 2. Open the", 200) == "Steps: 1. Log in."
+
+
+def test_a_connective_left_dangling_by_a_dropped_sentence_goes() -> None:
+    raw = "As a customer support agent, I can't see accounts. However, you can reset it under Settings."
+    assert clean_reply(raw) == "You can reset it under Settings."

@@ -9,6 +9,7 @@ import pytest
 from models.settings import ModelSettings
 from training.draft_evaluation import (
     evaluate_generator,
+    format_samples,
     format_table,
     percentile,
     score_drafts,
@@ -73,6 +74,9 @@ def test_lineup_scores_every_generator_on_the_same_pairs(
         assert 0 <= report.scores.bleu <= 100 and 0 <= report.scores.rougeL <= 100
         assert report.p50_latency_ms <= report.p95_latency_ms
         assert report.samples and report.samples[0]["draft"]
+    samples = format_samples(reports, 2)
+    assert samples.count("**Customer:**") == 2
+    assert samples.count("| reference |") == 2 and samples.count("| gen-tiny |") == 2
     table = format_table(reports)
     assert table.count("\n") == 4 and "gen-tiny" in table and "lm+retrieval" in table
     written = json.loads(write_json(tmp_path / "r.json", reports, {"seed": 0}).read_text())

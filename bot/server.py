@@ -69,6 +69,13 @@ def run_http(settings: Settings, *, host: str, port: int) -> int:
     return 0
 
 
+def require_app_token(settings: Settings) -> str:
+    """The app-level token Socket Mode needs; says it is missing before anything else starts."""
+    if not settings.slack.app_token:
+        raise CommandError("SLACK_APP_TOKEN (xapp-...) is required for --socket-mode")
+    return settings.slack.app_token.get_secret_value()
+
+
 def run_socket_mode(settings: Settings) -> int:
     """Connect to Slack over Socket Mode with the app-level token (no public URL needed)."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -77,12 +84,11 @@ def run_socket_mode(settings: Settings) -> int:
     from bot.composition import build_services
     from bot.scheduling import start_serving_scheduler
 
-    if not settings.slack.app_token:
-        raise CommandError("SLACK_APP_TOKEN (xapp-...) is required for --socket-mode")
+    app_token = require_app_token(settings)
     services = build_services(settings)
     start_serving_scheduler(settings, services)
     app = create_app(settings, services, socket_mode=True)
-    handler = SocketModeHandler(app, settings.slack.app_token.get_secret_value())
+    handler = SocketModeHandler(app, app_token)
     print("triagebot connected in Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
     handler.start()
     return 0

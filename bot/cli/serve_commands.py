@@ -22,6 +22,8 @@ def handle_serve(args: argparse.Namespace, settings: Settings) -> int:
     from bot import server
     from bot.cli.db_commands import require_current_schema
 
+    if args.socket_mode:  # a missing token is the first thing to fix, whatever the database
+        server.require_app_token(settings)
     require_current_schema(settings)  # before any worker starts: one clear line, exit 1
     if args.socket_mode:
         return server.run_socket_mode(settings)

@@ -32,9 +32,10 @@ from tests.fixtures.slack import (
 APP_TOKEN = "xapp-1-A0TEST-1-secret"
 
 
-def test_socket_mode_without_app_token_is_a_one_line_error() -> None:
-    result = subprocess.run(
+def test_socket_mode_without_app_token_is_a_one_line_error(tmp_path: Path) -> None:
+    result = subprocess.run(  # in an empty directory: no database, no .env
         [sys.executable, "-m", "bot.cli", "--env-file", "/nonexistent", "serve", "--socket-mode"],
+        cwd=tmp_path,
         capture_output=True,
         text=True,
         env={"PATH": "/usr/bin:/bin", "SLACK_BOT_TOKEN": "xoxb-1"},

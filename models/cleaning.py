@@ -133,11 +133,16 @@ def dedupe(text: str) -> str:
 
 
 def sentence_ends(text: str) -> list[int]:
-    """Positions of sentence-ending marks; "4." opening a numbered list item is not an end."""
+    """Positions of sentence-ending marks.
+
+    Not ends: "4." opening a numbered list item, and an ellipsis ("...", where the model trailed
+    off mid-thought).
+    """
     return [
         m.start()
         for m in re.finditer(r"[.!?](?=\s|$)", text)
         if not re.search(r"(?:^|\s)\d{1,2}$", text[: m.start()])
+        and not text[: m.start()].endswith("..")
     ]
 
 
@@ -153,7 +158,7 @@ def cut_to_sentence(text: str, max_chars: int) -> str:
         return text[: ends[-1] + 1]
     # No sentence end at all: keep whole words and close the sentence.
     words = text.rsplit(" ", 1)[0] if len(text) >= max_chars and " " in text else text
-    return words.rstrip(" ,;:-") + "." if words.strip() else ""
+    return words.rstrip(" ,;:-.…") + "." if words.strip() else ""
 
 
 def clean_reply(

@@ -123,3 +123,11 @@ def test_a_dangling_list_number_is_not_a_sentence_end() -> None:
 def test_a_connective_left_dangling_by_a_dropped_sentence_goes() -> None:
     raw = "As a customer support agent, I can't see accounts. However, you can reset it under Settings."
     assert clean_reply(raw) == "You can reset it under Settings."
+
+
+def test_a_reply_that_trails_off_ends_on_its_last_whole_sentence() -> None:
+    raw = (
+        "I'm sorry for the inconvenience. We will refund you within 24 hours, but if it's still..."
+    )
+    assert clean_reply(raw, sentiment="negative") == "I'm sorry for the inconvenience."
+    assert cut_to_sentence("We will look into it...", 600) == "We will look into it."

@@ -146,6 +146,17 @@ def sentence_ends(text: str) -> list[int]:
     ]
 
 
+def whole_clauses(fragment: str, min_words: int = 5) -> str:
+    """The finished clauses of an unfinished sentence, closed with a period ("" if too short).
+
+    "We will refund you within 24 hours, but if it's still" -> "We will refund you within 24
+    hours." The part after the last comma is what the model did not finish.
+    """
+    clauses = fragment.strip().rsplit(",", 1)
+    kept = clauses[0].strip() if len(clauses) == 2 else ""
+    return kept + "." if len(kept.split()) >= min_words else ""
+
+
 def cut_to_sentence(text: str, max_chars: int) -> str:
     """At most `max_chars`, ending on a sentence boundary; an unfinished last sentence is dropped."""
     text = text.strip()
@@ -155,7 +166,8 @@ def cut_to_sentence(text: str, max_chars: int) -> str:
     if ends and ends[-1] == len(text) - 1:
         return text
     if ends:
-        return text[: ends[-1] + 1]
+        head, tail = text[: ends[-1] + 1], text[ends[-1] + 1 :]
+        return f"{head} {whole_clauses(tail)}".strip()
     # No sentence end at all: keep whole words and close the sentence.
     words = text.rsplit(" ", 1)[0] if len(text) >= max_chars and " " in text else text
     return words.rstrip(" ,;:-.…") + "." if words.strip() else ""

@@ -129,5 +129,10 @@ def test_a_reply_that_trails_off_ends_on_its_last_whole_sentence() -> None:
     raw = (
         "I'm sorry for the inconvenience. We will refund you within 24 hours, but if it's still..."
     )
-    assert clean_reply(raw, sentiment="negative") == "I'm sorry for the inconvenience."
+    assert clean_reply(raw, sentiment="negative") == (
+        "I'm sorry for the inconvenience. We will refund you within 24 hours."
+    )
+    assert (
+        clean_reply("Sorry about that. I will, but...", sentiment="negative") == "Sorry about that."
+    )
     assert cut_to_sentence("We will look into it...", 600) == "We will look into it."

@@ -17,29 +17,18 @@ import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from training.errors import EvaluationError
 from training.pairs import Pair
+
+if TYPE_CHECKING:
+    from models.generator import DraftGenerator
 
 logger = logging.getLogger(__name__)
 
 Examples = Callable[[str], Sequence[tuple[str, str]]]
 Sentiment = Callable[[str], str | None]
-
-
-class Drafter(Protocol):
-    """What is evaluated: anything with `models.generator.DraftGenerator`'s `draft`."""
-
-    def draft(
-        self,
-        message: str,
-        *,
-        sentiment: str | None = None,
-        tone: str | None = None,
-        examples: Sequence[tuple[str, str]] = (),
-        max_new_tokens: int | None = None,
-    ) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -102,7 +91,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def evaluate_generator(
     name: str,
-    generator: Drafter,
+    generator: DraftGenerator,
     pairs: Sequence[Pair],
     *,
     examples_for: Examples | None = None,

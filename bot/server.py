@@ -45,13 +45,19 @@ class TriagebotServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Any:
-        from bot.composition import build_services
-        from bot.scheduling import start_serving_scheduler
         from bot.web import create_web_app
 
-        services = build_services(self.settings)
-        start_serving_scheduler(self.settings, services)
-        return create_web_app(self.settings, services)
+        return create_web_app(self.settings, serving_services(self.settings))
+
+
+def serving_services(settings: Settings) -> Any:
+    """Services of one serving process (a gunicorn worker or Socket Mode), its scheduler started."""
+    from bot.composition import build_services
+    from bot.scheduling import start_serving_scheduler
+
+    services = build_services(settings)
+    start_serving_scheduler(settings, services)
+    return services
 
 
 def _announce(server: Any) -> None:
@@ -81,13 +87,9 @@ def run_socket_mode(settings: Settings) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.app import create_app
-    from bot.composition import build_services
-    from bot.scheduling import start_serving_scheduler
 
     app_token = require_app_token(settings)
-    services = build_services(settings)
-    start_serving_scheduler(settings, services)
-    app = create_app(settings, services, socket_mode=True)
+    app = create_app(settings, serving_services(settings), socket_mode=True)
     handler = SocketModeHandler(app, app_token)
     print("triagebot connected in Socket Mode (Ctrl-C to stop)", file=sys.stderr, flush=True)
     handler.start()

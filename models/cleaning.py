@@ -13,6 +13,8 @@ import logging
 import re
 from collections.abc import Callable
 
+from models.textnorm import EMAIL_RE
+
 logger = logging.getLogger(__name__)
 
 # Everything from one of these on is the model writing someone else's turn.
@@ -26,7 +28,6 @@ _LEADING_ROLE = re.compile(
     re.IGNORECASE,
 )
 _URL = re.compile(r"\b(?:https?://|www\.)\S+|\b[\w-]+\.(?:com|net|org|io|co)(?:/\S*)?\b", re.I)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.-]+\b")
 _PHONE = re.compile(r"(?<![\w{])\+?\d[\d\s().-]{7,}\d\b")
 _ORDER = re.compile(r"#\s?\d{3,}|\b[A-Z]{0,4}-?\d{5,}\b")
 # A number right after "order", "invoice"... is an order-like reference, whatever its format.
@@ -104,7 +105,7 @@ def mask_invented(text: str, source: str = "") -> str:
 
     text = _PLACEHOLDER.sub(save, text)
     text = _ORDER_REF.sub(order_ref, text)
-    text = _EMAIL.sub(keep_or("{{email address}}"), text)
+    text = EMAIL_RE.sub(keep_or("{{email address}}"), text)
     text = _URL.sub(keep_or("{{support link}}"), text)
     text = _PHONE.sub(keep_or("{{phone number}}"), text)
     text = _ORDER.sub(keep_or("{{order number}}"), text)

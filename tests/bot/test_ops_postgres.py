@@ -46,12 +46,7 @@ def wait_for_status(base_url: str, status: int, timeout: float = 45.0) -> dict[s
 @pytest.fixture
 def proxied_database(postgres_server: Any) -> Iterator[tuple[str, TcpProxy]]:
     """A fresh migrated PostgreSQL database, reached through a TcpProxy: (proxied URL, proxy)."""
-    from storage.database import Database
-
-    direct = postgres_server.create("triagebot_ops")
-    database = Database.from_url(direct)
-    database.upgrade()
-    database.dispose()
+    direct = postgres_server.create_migrated("triagebot_ops")
     target = make_url(direct)
     proxy = TcpProxy((target.host or "127.0.0.1", target.port or 5432)).start()
     proxied = target.set(host="127.0.0.1", port=proxy.port)

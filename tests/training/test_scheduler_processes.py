@@ -39,10 +39,7 @@ LEAD_SECONDS = 4  # from "both ready" to the cron slot: start-up takes well unde
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A fresh, migrated PostgreSQL database of its own."""
-    url = postgres_server.create("triagebot_sched")
-    database = Database.from_url(url)
-    database.upgrade()
-    database.dispose()
+    url = postgres_server.create_migrated("triagebot_sched")
     yield url
     postgres_server.drop(url)
 

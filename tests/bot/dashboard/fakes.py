@@ -11,6 +11,7 @@ from typing import Any
 from flask import Flask
 
 from bot import dashboard, ops
+from bot.admin import AdminChecker
 from bot.settings import Settings, load_settings
 from models.holder import ModelHolder
 from models.types import Draft, Prediction
@@ -81,6 +82,9 @@ class FakeServices:
     classifier: ModelHolder[Any] = field(default_factory=lambda: ModelHolder(FakePredictor()))
     drafter: Any = field(default_factory=FakeDrafter)
     retrainer: Any = None
+
+    def is_admin(self, client: Any, user_id: str | None) -> bool:
+        return AdminChecker(self.settings.slack.admin_ids).is_admin(client, user_id)
 
 
 def make_settings(tmp_path: Path, password: str | None = PASSWORD, **server: Any) -> Settings:

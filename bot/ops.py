@@ -9,14 +9,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, jsonify
 
 from bot import metrics
-
-if TYPE_CHECKING:
-    from bot.services import Services
+from bot.services import Services, served_generator
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -46,22 +44,20 @@ def check_readiness(services: Services) -> Readiness:
     if predictor is None:
         result.fail("classifier", "no classifier loaded")
     else:
-        result.checks["classifier"] = f"ok ({getattr(predictor, 'version', '?')})"
+        result.checks["classifier"] = f"ok ({predictor.version})"
     result.checks["generator"] = _generator_state(services)  # informational: drafts are optional
     _check_database(services.db, result)
     return result
 
 
 def _generator_state(services: Services) -> str:
-    from bot.dashboard.overview import generator_name
-
     if services.drafter is None:
         return "off"
-    name = generator_name(services.drafter)
+    name = served_generator(services.drafter)
     return f"ok ({name})" if name else "not loaded"
 
 
-def _check_database(db: Any, result: Readiness) -> None:
+def _check_database(db: Database, result: Readiness) -> None:
     try:
         answered = db.ping()
     except Exception as exc:  # any driver error means "not reachable"
@@ -91,8 +87,8 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 def _refresh_gauges(services: Services) -> None:
     """Bring the gauges read from storage up to date before a scrape (shared by all processes)."""
     predictor = services.classifier.get_or_none()
-    metrics.set_model_version("classifier", getattr(predictor, "version", None))
-    metrics.set_model_version("generator", _generator_version(services))
+    metrics.set_model_version("classifier", predictor.version if predictor is not None else None)
+    metrics.set_model_version("generator", served_generator(services.drafter))
     try:
         from storage import repositories as repo
 
@@ -107,12 +103,6 @@ def _refresh_gauges(services: Services) -> None:
     metrics.set_stored_counts(
         runs_by_outcome=Counter(run.outcome or "running" for run in runs), feedback=feedback
     )
-
-
-def _generator_version(services: Services) -> str | None:
-    from bot.dashboard.overview import generator_name
-
-    return generator_name(services.drafter) if services.drafter is not None else None
 
 
 def register(flask_app: Flask, services: Services) -> None:

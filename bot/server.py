@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gunicorn.app.base import BaseApplication
 
 from bot.app import missing_slack_credentials
 from bot.cli.errors import CommandError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +53,10 @@ class TriagebotServer(BaseApplication):  # type: ignore[misc]
         return create_web_app(self.settings, serving_services(self.settings))
 
 
-def serving_services(settings: Settings) -> Any:
+def serving_services(settings: Settings) -> Services:
     """Services of one serving process (a gunicorn worker or Socket Mode), its scheduler started."""
     from bot.composition import build_services
-    from bot.scheduling import start_serving_scheduler
+    from bot.serving.scheduler import start_serving_scheduler
 
     services = build_services(settings)
     start_serving_scheduler(settings, services)
@@ -69,8 +72,12 @@ def run_http(settings: Settings, *, host: str, port: int) -> int:
     """Serve Slack, the dashboard and ops endpoints until interrupted."""
     missing = missing_slack_credentials(settings)
     if missing:
-        print(f"triagebot: Slack is not connected yet: {missing} (see docs/slack.md);"
-              " serving the dashboard and health endpoints only", file=sys.stderr, flush=True)  # fmt: skip
+        print(
+            f"triagebot: Slack is not connected yet: {missing} (see docs/slack.md);"
+            " serving the dashboard and health endpoints only",
+            file=sys.stderr,
+            flush=True,
+        )
     TriagebotServer(settings, host=host, port=port).run()
     return 0
 

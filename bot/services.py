@@ -8,11 +8,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.admin import AdminChecker
+from bot.permissions import AdminChecker
 from bot.settings import Settings
 from models.holder import ModelHolder
+from storage.database import Database
 
 if TYPE_CHECKING:
+    from models.generator import DraftGenerator
     from models.types import Draft, Prediction
 
 logger = logging.getLogger(__name__)
@@ -29,7 +31,14 @@ class Predictor(Protocol):
 
 
 class Drafter(Protocol):
-    """What the bot needs from `bot.drafting.DraftService`."""
+    """What the bot needs from `bot.drafting.DraftService`.
+
+    Attributes:
+        generators: holder of the reply generator this process serves; empty while it is still
+            loading (or failed to load). `/readyz`, the dashboard and `/metrics` report its name.
+    """
+
+    generators: ModelHolder[DraftGenerator]
 
     def draft(
         self,
@@ -39,6 +48,14 @@ class Drafter(Protocol):
         channel_id: str | None = None,
         tone: str | None = None,
     ) -> Draft: ...
+
+
+def served_generator(drafter: Drafter | None) -> str | None:
+    """Name of the generator `drafter` serves right now (None: drafts off or still loading)."""
+    if drafter is None:
+        return None
+    generator = drafter.generators.get_or_none()
+    return None if generator is None else generator.name
 
 
 class Retrainer(Protocol):
@@ -82,15 +99,15 @@ class Services:
         db: the `storage.database.Database`.
         classifier: holder of the serving `SentimentPredictor` (hot-swapped on promotion).
         drafter: the `DraftService`, or None when drafting is turned off.
-        retrainer: starts retraining runs (`training.retrain_service.RetrainService`).
+        retrainer: starts retraining runs (`bot.serving.retrain_runner.RetrainService`).
         installation_store: slack_sdk installation store in OAuth mode, else None.
         models_changed: called after an admin promotes or rolls back (wakes the hot-swap watcher).
         admins: decides who may run admin actions.
     """
 
     settings: Settings
-    db: Any
-    classifier: ModelHolder[Any]
+    db: Database
+    classifier: ModelHolder[Predictor]
     drafter: Drafter | None
     retrainer: Retrainer
     installation_store: Any = None

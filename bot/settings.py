@@ -7,16 +7,18 @@ errors into a `SettingsError` whose message names the variable at fault.
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.settings import ModelSettings
 from storage.settings import StorageSettings
-from training.settings import TrainingSettings
+from training.settings import CoreSettings, TrainingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -28,7 +30,7 @@ class SettingsError(Exception):
 class SlackSettings(BaseSettings):
     """Slack credentials, endpoints and triage behaviour."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     bot_token: SecretStr | None = Field(default=None, alias="SLACK_BOT_TOKEN")
     signing_secret: SecretStr | None = Field(default=None, alias="SLACK_SIGNING_SECRET")
@@ -69,7 +71,7 @@ class SlackSettings(BaseSettings):
 class ServerSettings(BaseSettings):
     """The HTTP server and the dashboard."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     host: str = Field(default="127.0.0.1", alias="HOST")
     port: int = Field(default=3000, ge=0, le=65535, alias="PORT")
@@ -81,12 +83,9 @@ class ServerSettings(BaseSettings):
 
 
 @dataclass(frozen=True)
-class Settings:
-    """All settings, one object per layer."""
+class Settings(CoreSettings):
+    """All settings, one object per layer: the core layers' plus Slack and the server."""
 
-    models: ModelSettings
-    storage: StorageSettings
-    training: TrainingSettings
     slack: SlackSettings
     server: ServerSettings
 
@@ -99,8 +98,24 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+def _environment(env_file: Path | str | None) -> dict[str, str]:
+    """The dotenv file's values under the process environment, which wins (pydantic's order)."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ)
+    return {key.upper(): value for key, value in values.items()}
+
+
+def _aliases(cls: type[BaseSettings]) -> set[str]:
+    return {field.alias for field in cls.model_fields.values() if field.alias}
+
+
 def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Settings:
-    """Read every layer's settings from the environment (and `env_file`).
+    """Read every layer's settings from the environment (and `env_file`), once.
+
+    The layer classes read no file themselves: this is the one place that reads `.env`, and
+    `DATA_DIR` is resolved here once and handed to the layers that keep files under it.
 
     Args:
         env_file: dotenv file to read, or None for the environment only.
@@ -116,10 +131,17 @@ def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Set
         "slack": SlackSettings,
         "server": ServerSettings,
     }
+    environment = _environment(env_file)
+    for layer_overrides in overrides.values():
+        if "DATA_DIR" in layer_overrides:
+            environment["DATA_DIR"] = str(layer_overrides["DATA_DIR"])
     built: dict[str, Any] = {}
     for layer, cls in classes.items():
+        values = {k: v for k, v in environment.items() if k in _aliases(cls)}
+        values.update(overrides.get(layer, {}))
         try:
-            built[layer] = cls(_env_file=env_file, **overrides.get(layer, {}))  # type: ignore[call-arg]
+            # Validated from the one merged mapping: the class reads no source of its own here.
+            built[layer] = cls.model_validate(values)
         except ValidationError as exc:
             raise SettingsError(f"invalid setting {_describe(exc)}") from exc
     return Settings(**built)

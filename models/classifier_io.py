@@ -16,14 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_file, save_file
 
+from models.atomic import write_dir_atomically
 from models.classifier import ClassifierConfig, SentimentClassifier
 from models.errors import ModelLoadError
 
@@ -60,9 +58,7 @@ def save_classifier(
         The directory written.
     """
     directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
-    try:
+    with write_dir_atomically(directory) as tmp:
         state = {k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}
         save_file(state, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
         write_json(tmp / CONFIG_FILE, model.config.to_dict())
@@ -77,12 +73,6 @@ def save_classifier(
         ):
             if payload is not None:
                 write_json(tmp / f"{name}.json", payload)
-        if directory.exists():
-            shutil.rmtree(directory)
-        os.replace(tmp, directory)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
     logger.info("saved classifier to %s", directory)
     return directory
 
@@ -113,8 +103,3 @@ def load_classifier(directory: Path | str) -> tuple[SentimentClassifier, Any, Cl
         raise ModelLoadError(f"cannot load classifier from {directory}: {exc}") from exc
     model.eval()
     return model, tokenizer, config
-
-
-def is_classifier_dir(directory: Path) -> bool:
-    """True when `directory` holds a saved neural classifier."""
-    return (directory / CONFIG_FILE).is_file() and (directory / WEIGHTS_FILE).is_file()

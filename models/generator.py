@@ -28,8 +28,8 @@ import torch
 
 from models.assets import smollm2_dir
 from models.cleaning import clean_reply, has_turn_break, sentence_ends
-from models.decoding import penalise
 from models.errors import GeneratorError
+from models.logit_rules import penalise
 from models.prompting import PromptSpec, build_prompt_ids, reply_opening
 from models.settings import ModelSettings
 from models.types import Draft

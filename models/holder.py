@@ -38,8 +38,8 @@ class ModelHolder(Generic[T]):
     def get_or_none(self) -> T | None:
         return self._model
 
-    def swap(self, model: T) -> T | None:
-        """Install `model` and return the previous one."""
+    def swap(self, model: T | None) -> T | None:
+        """Install `model` (None empties the holder) and return the previous one."""
         with self._lock:
             previous, self._model = self._model, model
         return previous

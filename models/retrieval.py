@@ -142,9 +142,12 @@ class MiniLMEmbedder:
             for start in range(0, len(texts), batch_size):
                 batch = [t or " " for t in texts[start : start + batch_size]]
                 enc = self.tokenizer(
-                    batch, padding=True, truncation=True, max_length=self.max_tokens,
+                    batch,
+                    padding=True,
+                    truncation=True,
+                    max_length=self.max_tokens,
                     return_tensors="pt",
-                )  # fmt: skip
+                )
                 hidden = self.model(**enc).last_hidden_state  # (B, T, H)
                 mask = enc["attention_mask"].unsqueeze(-1).float()  # (B, T, 1)
                 chunks.append(((hidden * mask).sum(1) / mask.sum(1).clamp(min=1)).numpy())

@@ -18,7 +18,7 @@ class ModelSettings(BaseSettings):
     Empty means "the pinned offline asset" (see `models.assets`).
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(default=Path("var"), alias="DATA_DIR")
     encoder_path: str = Field(default="", alias="ENCODER_PATH")

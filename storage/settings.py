@@ -14,7 +14,7 @@ class StorageSettings(BaseSettings):
     `DATABASE_URL` empty means an embedded SQLite file under `DATA_DIR`.
     """
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     data_dir: Path = Field(default=Path("var"), alias="DATA_DIR")
     database_url: str = Field(default="", alias="DATABASE_URL")

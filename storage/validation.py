@@ -8,7 +8,6 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from models.types import LABELS
 from storage.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -22,6 +21,9 @@ TEXT_LEN = 40_000  # Slack's own limit on a message
 LOG_LEN = 20_000
 LABEL_LEN = 16
 
+# The sentiment labels a stored row may carry; tests/storage/test_bad_input.py checks that they
+# equal `models.types.LABELS` (storage must not import the models layer).
+LABELS = ("negative", "neutral", "positive")
 KINDS = ("classifier", "generator")
 MODEL_STATUSES = ("candidate", "active", "retired", "rejected")
 FEEDBACK_SOURCES = ("button", "modal", "command", "shortcut", "import")
@@ -71,7 +73,7 @@ def choice(name: str, value: str, allowed: Iterable[str]) -> str:
 
 
 def label(value: str, name: str = "label") -> str:
-    """A sentiment label: one of `models.types.LABELS`."""
+    """A sentiment label: one of `LABELS`."""
     return choice(name, value, LABELS)
 
 

@@ -7,7 +7,8 @@ Hierarchy (the CLI turns any of these into a one-line message):
     ├── TrainingFailed         a training run could not finish (diverged, out of time, no data)
     └── EvaluationError        evaluation inputs are inconsistent (lengths, labels)
 
-Other training components (retraining, drift, scheduling) add their subclasses below the marked line.
+Other training components add their subclasses below the marked line or next to the code that
+raises them (`training.retrain.lease.RetrainBusy`: another retrain holds the lease).
 """
 
 from __future__ import annotations

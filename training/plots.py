@@ -75,8 +75,13 @@ def plot_loss(path: Path, history: dict[str, Any]) -> Path:
     ax.set(xlabel="step", ylabel="loss", title="training curves")
     if history.get("val_macro_f1"):
         twin = ax.twinx()
-        twin.plot(history["eval_step"], history["val_macro_f1"], "s--", color="tab:green",
-                  label="validation macro-F1")  # fmt: skip
+        twin.plot(
+            history["eval_step"],
+            history["val_macro_f1"],
+            "s--",
+            color="tab:green",
+            label="validation macro-F1",
+        )
         twin.set_ylabel("macro-F1")
         twin.legend(loc="center right")
     if ax.get_legend_handles_labels()[0]:

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from training.corpora import TRAINING_MIX
+from models.settings import ModelSettings
+from storage.settings import StorageSettings
+from training.data.corpora import TRAINING_MIX
 
 
 class TrainingSettings(BaseSettings):
     """Training, retraining, drift and scheduling."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
-    data_dir: Path = Field(default=Path("var"), alias="DATA_DIR")
     seed: int = Field(default=13, alias="TRAIN_SEED")
     train_max_minutes: float = Field(default=15.0, gt=0, alias="TRAIN_MAX_MINUTES")
     retrain_cron: str = Field(default="0 3 * * 1", alias="RETRAIN_CRON")
@@ -57,3 +58,16 @@ class TrainingSettings(BaseSettings):
         default=3600, ge=1, alias="SCHEDULER_MISFIRE_GRACE_SECONDS"
     )
     drift_min_predictions: int = Field(default=50, ge=1, alias="DRIFT_MIN_PREDICTIONS")
+
+
+@dataclass(frozen=True)
+class CoreSettings:
+    """The settings of every layer below the bot: what training, retraining and drift read.
+
+    The bot's `Settings` extends it with Slack and the HTTP server, so a training function typed
+    `settings: CoreSettings` accepts the bot's settings without knowing the bot.
+    """
+
+    models: ModelSettings
+    storage: StorageSettings
+    training: TrainingSettings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, context, header, section
+from bot.blocks.common import Block, actions, button, header, section
 
 HOME_VERSION_LIMIT = 8
 
@@ -108,8 +108,3 @@ def _drift_line(report: Any) -> str:
     if fired:
         return f":warning: drift signals: {', '.join(fired)}{stamp}"
     return f":white_check_mark: no drift signal{stamp}"
-
-
-def build_home_error_view(message: str) -> dict[str, Any]:
-    """A minimal home tab when the full one cannot be built."""
-    return {"type": "home", "blocks": [header("triagebot"), context(message)]}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import runpy
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ def handle_bench(args: argparse.Namespace, settings: Settings) -> int:
     if not script.is_file():
         known = sorted(p.stem.removeprefix("bench_") for p in BENCHMARKS_DIR.glob("bench_*.py"))
         raise CommandError(f"no benchmark {args.name!r}; known: {', '.join(known) or 'none'}")
-    sys.argv = [str(script), *args.rest]
-    runpy.run_path(str(script), run_name="__main__")
-    return 0
+    # As a module from the checkout's root, so a benchmark imports `tests.fixtures` like any
+    # package, without editing sys.path.
+    command = [sys.executable, "-m", f"benchmarks.{script.stem}", *args.rest]
+    return subprocess.run(command, cwd=BENCHMARKS_DIR.parent, check=False).returncode

@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.errors import CommandError
 from bot.settings import Settings
-from training.corpora import TRAINING_MIX
+from training.data.corpora import TRAINING_MIX
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -50,14 +53,22 @@ def _add_train_options(parser: Any, *, suppress: bool) -> None:
         # A subparser's defaults would overwrite values given before the kind: only set when given.
         return argparse.SUPPRESS if suppress else value
 
-    parser.add_argument("--if-missing", action="store_true", default=default(False),
-                        help="do nothing when an active classifier exists")  # fmt: skip
+    parser.add_argument(
+        "--if-missing",
+        action="store_true",
+        default=default(False),
+        help="do nothing when an active classifier exists",
+    )
     parser.add_argument("--head", choices=("bilstm", "linear", "tfidf"), default=default("bilstm"))
     parser.add_argument("--epochs", type=float, default=default(1.0))
     parser.add_argument("--max-len", type=int, default=default(64))
     parser.add_argument("--max-examples", type=int, default=default(None))
-    parser.add_argument("--freeze-layers", type=int, default=default(0),
-                        help="lower encoder layers to keep fixed (-1: whole encoder)")  # fmt: skip
+    parser.add_argument(
+        "--freeze-layers",
+        type=int,
+        default=default(0),
+        help="lower encoder layers to keep fixed (-1: whole encoder)",
+    )
     parser.add_argument(
         "--data",
         default=default(TRAINING_MIX),
@@ -67,14 +78,18 @@ def _add_train_options(parser: Any, *, suppress: bool) -> None:
         "--init-from", default=default(None), help="continue from a model directory"
     )
     parser.add_argument("--output-dir", default=default(None))
-    parser.add_argument("--no-register", action="store_true", default=default(False),
-                        help="do not register the new version in the database")  # fmt: skip
+    parser.add_argument(
+        "--no-register",
+        action="store_true",
+        default=default(False),
+        help="do not register the new version in the database",
+    )
     parser.add_argument(
         "--quiet", action="store_true", default=default(False), help="no progress bar"
     )
 
 
-def _database(settings: Settings) -> Any:
+def _database(settings: Settings) -> Database:
     from storage.database import Database
 
     return Database.from_settings(settings.storage)
@@ -100,9 +115,13 @@ def handle_classify(args: argparse.Namespace, settings: Settings) -> int:
     texts = list(args.texts) or [line.rstrip("\n") for line in sys.stdin]
     for text, prediction in zip(texts, predictor.predict(texts), strict=True):
         if args.json:
-            payload = {"text": text, "label": prediction.label, "confidence": round(prediction.confidence, 4),
-                       "scores": {k: round(v, 4) for k, v in prediction.scores.items()},
-                       "model_version": prediction.model_version}  # fmt: skip
+            payload = {
+                "text": text,
+                "label": prediction.label,
+                "confidence": round(prediction.confidence, 4),
+                "scores": {k: round(v, 4) for k, v in prediction.scores.items()},
+                "model_version": prediction.model_version,
+            }
             if prediction.note:
                 payload["note"] = prediction.note
             print(json.dumps(payload, ensure_ascii=False))
@@ -113,25 +132,33 @@ def handle_classify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_train(args: argparse.Namespace, settings: Settings) -> int:
-    from training.classifier_args import ClassifierTrainingArgs
-    from training.classifier_training import train_classifier
-    from training.data import load_labelled
+    from training.classifier.args import ClassifierTrainingArgs
+    from training.classifier.trainer import train_classifier
+    from training.data.labelled import load_labelled
 
     if args.if_missing and _active_exists(settings):
         return 0
     budget = max(1.0, settings.training.train_max_minutes * 0.8)  # leave time to test and save
     train_args = ClassifierTrainingArgs(
-        head=args.head, epochs=args.epochs, max_len=args.max_len, max_examples=args.max_examples,
-        freeze_layers=args.freeze_layers, seed=settings.training.seed, time_budget_minutes=budget,
-        encoder_path=settings.models.encoder_path, models_dir=settings.models.models_dir,
+        head=args.head,
+        epochs=args.epochs,
+        max_len=args.max_len,
+        max_examples=args.max_examples,
+        freeze_layers=args.freeze_layers,
+        seed=settings.training.seed,
+        time_budget_minutes=budget,
+        encoder_path=settings.models.encoder_path,
+        models_dir=settings.models.models_dir,
         output_dir=Path(args.output_dir) if args.output_dir else None,
-    )  # fmt: skip
+    )
     data = load_labelled(args.data, seed=settings.training.seed, max_examples=args.max_examples)
     init_from = Path(args.init_from) if args.init_from else None
     result = train_classifier(train_args, data, init_from=init_from, progress=not args.quiet)
     metrics = result.metrics
-    print(f"{result.model_dir.name}: test macro-F1 {metrics['macro_f1']:.4f}, accuracy "
-          f"{metrics['accuracy']:.4f}, {metrics['train_seconds']:.0f} s -> {result.model_dir}")  # fmt: skip
+    print(
+        f"{result.model_dir.name}: test macro-F1 {metrics['macro_f1']:.4f}, accuracy "
+        f"{metrics['accuracy']:.4f}, {metrics['train_seconds']:.0f} s -> {result.model_dir}"
+    )
     if args.head != "tfidf" and not args.no_register:
         _register(settings, result.model_dir, metrics, init_from, args.data)
     return 0
@@ -151,8 +178,9 @@ def _active_exists(settings: Settings) -> bool:
     return False
 
 
-def _register(settings: Settings, model_dir: Path, metrics: dict[str, Any], parent: Path | None,
-              data: str) -> None:  # fmt: skip
+def _register(
+    settings: Settings, model_dir: Path, metrics: dict[str, Any], parent: Path | None, data: str
+) -> None:
     from storage.repositories import (
         activate_model_version,
         get_active_model_version,
@@ -160,13 +188,32 @@ def _register(settings: Settings, model_dir: Path, metrics: dict[str, Any], pare
     )
 
     db = _database(settings)
-    summary = {k: metrics[k] for k in ("macro_f1", "accuracy", "macro_recall", "ece", "n",
-                                        "validation_macro_f1", "train_seconds", "train_examples")}  # fmt: skip
+    summary = {
+        k: metrics[k]
+        for k in (
+            "macro_f1",
+            "accuracy",
+            "macro_recall",
+            "ece",
+            "n",
+            "validation_macro_f1",
+            "train_seconds",
+            "train_examples",
+        )
+    }
     register_model_version(
-        db, kind=KIND, version=model_dir.name, path=str(model_dir.resolve()),
-        parent_version=parent.name if parent else None, metrics=summary,
-        data_snapshot={"source": data, "train_examples": metrics["train_examples"], "test_n": metrics["n"]},
-    )  # fmt: skip
+        db,
+        kind=KIND,
+        version=model_dir.name,
+        path=str(model_dir.resolve()),
+        parent_version=parent.name if parent else None,
+        metrics=summary,
+        data_snapshot={
+            "source": data,
+            "train_examples": metrics["train_examples"],
+            "test_n": metrics["n"],
+        },
+    )
     if get_active_model_version(db, kind=KIND) is None:
         activate_model_version(db, kind=KIND, version=model_dir.name)
         print(f"registered and activated {model_dir.name}")
@@ -176,13 +223,9 @@ def _register(settings: Settings, model_dir: Path, metrics: dict[str, Any], pare
 
 def handle_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     from models.classifier_io import read_json
-    from training.data import load_eval_file
-    from training.evaluation import (
-        evaluate_predictions,
-        format_metrics,
-        score_model_dir,
-        write_report,
-    )
+    from training.classifier.evaluation import evaluate_predictions, format_metrics, write_report
+    from training.classifier.scoring import score_model_dir
+    from training.data.labelled import load_eval_file
 
     if not args.data:
         raise CommandError("evaluate needs --data FILE (CSV or JSONL with text,label)")
@@ -193,8 +236,14 @@ def handle_evaluate(args: argparse.Namespace, settings: Settings) -> int:
     metrics["model_version"] = directory.name
     if args.report:
         history = read_json(directory / "history.json", {})
-        written = write_report(Path(args.report), dataset["label"], probs, labels=labels, metrics=metrics,
-                               history=history)  # fmt: skip
+        written = write_report(
+            Path(args.report),
+            dataset["label"],
+            probs,
+            labels=labels,
+            metrics=metrics,
+            history=history,
+        )
         logger.info("report written: %s", ", ".join(str(p) for p in written.values()))
     print(json.dumps(metrics, indent=2) if args.json else format_metrics(metrics))
     return 0

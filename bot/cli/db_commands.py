@@ -12,7 +12,7 @@ from bot.cli.errors import CommandError
 from bot.settings import Settings
 from storage import repositories
 from storage.database import Database
-from storage.feedback_io import FORMATS, read_labelled, write_feedback
+from training.data.feedback_files import FORMATS, read_feedback_file, write_feedback
 
 logger = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def handle_export(args: argparse.Namespace, settings: Settings) -> int:
 def handle_import(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         raise CommandError(f"{args.file}: no such file")
-    rows = read_labelled(args.file, fmt=args.format)  # validates every row first
+    rows = read_feedback_file(args.file, fmt=args.format)  # checks every row first
     db = _open(settings)
     try:
         count = repositories.import_feedback(db, rows=rows, user_id=args.user)

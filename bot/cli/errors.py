@@ -13,6 +13,7 @@ _ERROR_ROOTS = (
     ("models.errors", "ModelError"),
     ("storage.errors", "StorageError"),
     ("training.errors", "TrainingError"),
+    ("bot.serving.errors", "ServingError"),
     ("bot.cli.errors", "CommandError"),
 )
 

@@ -24,15 +24,29 @@ def register(sub: Any, train_kinds: Any, evaluate_targets: Any) -> None:
     _register_train(train_kinds)
     drafts = evaluate_targets.add_parser("drafts", help="score generators with BLEU/ROUGE")
     drafts.add_argument("--pairs", required=True, help="CSV/JSONL of message,reply (Bitext works)")
-    drafts.add_argument("--generators", nargs="+", default=["lm", "lm+retrieval"],
-                        metavar="GEN", help="lm, lm+retrieval and/or model directories")  # fmt: skip
+    drafts.add_argument(
+        "--generators",
+        nargs="+",
+        default=["lm", "lm+retrieval"],
+        metavar="GEN",
+        help="lm, lm+retrieval and/or model directories",
+    )
     drafts.add_argument("--json", dest="json_out", metavar="OUT", help="write the report here")
     drafts.add_argument("--limit", type=int, help="score only the first N test pairs")
-    drafts.add_argument("--embedder", choices=("minilm", "hashing"), default="minilm",
-                        help="retrieval embeddings for lm+retrieval")  # fmt: skip
+    drafts.add_argument(
+        "--embedder",
+        choices=("minilm", "hashing"),
+        default="minilm",
+        help="retrieval embeddings for lm+retrieval",
+    )
     drafts.add_argument("--max-new-tokens", type=int, help="default: DRAFT_MAX_NEW_TOKENS")
-    drafts.add_argument("--samples", type=int, default=0, metavar="N",
-                        help="also print the first N drafts side by side")  # fmt: skip
+    drafts.add_argument(
+        "--samples",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the first N drafts side by side",
+    )
     drafts.add_argument("--quiet", action="store_true", help="no progress bar")
     drafts.set_defaults(handler=handle_evaluate_drafts)
 
@@ -52,8 +66,11 @@ def _register_train(train_kinds: Any) -> None:
     parser.add_argument("--max-pairs", type=int, help="train on at most N train pairs")
     parser.add_argument("--output-dir", help="default: DATA_DIR/models/gen-ARCH-TIMESTAMP")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    parser.add_argument("--with-approved", action="store_true",
-                        help="add the approved replies stored by the bot to the training pairs")  # fmt: skip
+    parser.add_argument(
+        "--with-approved",
+        action="store_true",
+        help="add the approved replies stored by the bot to the training pairs",
+    )
     parser.set_defaults(handler=handle_train_generator)
 
 
@@ -62,8 +79,12 @@ def handle_draft(args: argparse.Namespace, settings: Settings) -> int:
 
     draft = load_draft_service(settings).draft(args.text)
     if args.json:
-        payload = {"reply": draft.reply, "model": draft.model, "sentiment": draft.sentiment,
-                   "latency_ms": round(draft.latency_ms, 1)}  # fmt: skip
+        payload = {
+            "reply": draft.reply,
+            "model": draft.model,
+            "sentiment": draft.sentiment,
+            "latency_ms": round(draft.latency_ms, 1),
+        }
         print(json.dumps(payload, ensure_ascii=False))
     else:
         print(draft.reply)
@@ -72,9 +93,9 @@ def handle_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
     from storage.database import Database
-    from training.pairs import PairSplits, approved_pairs, load_pairs, split_pairs
-    from training.seq2seq_args import Seq2SeqTrainingArgs
-    from training.seq2seq_training import train_seq2seq
+    from training.generator.args import Seq2SeqTrainingArgs
+    from training.generator.pairs import PairSplits, approved_pairs, load_pairs, split_pairs
+    from training.generator.trainer import train_seq2seq
 
     splits = split_pairs(load_pairs(args.pairs), seed=settings.training.seed)
     if args.max_pairs:
@@ -85,24 +106,38 @@ def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     output = Path(args.output_dir or settings.models.models_dir / f"gen-{args.arch}-{stamp}")
     train_args = Seq2SeqTrainingArgs(
-        output_dir=output, arch=args.arch, epochs=args.epochs, batch_size=args.batch_size,
-        lr=args.lr, d_model=args.d_model, layers=args.layers, vocab_size=args.vocab_size,
-        max_tgt_tokens=args.max_tgt_tokens, max_minutes=args.max_minutes,
+        output_dir=output,
+        arch=args.arch,
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        d_model=args.d_model,
+        layers=args.layers,
+        vocab_size=args.vocab_size,
+        max_tgt_tokens=args.max_tgt_tokens,
+        max_minutes=args.max_minutes,
         seed=settings.training.seed,
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     result = train_seq2seq(train_args, splits, progress=not args.quiet)
     val = result.metrics["val_loss"]
-    print(f"{output.name}: {result.metrics['train_pairs']} train pairs, validation loss "
-          f"{val:.3f}, {time.perf_counter() - started:.0f} s -> {output} (loss curves: "
-          f"{output / 'loss.png'})")  # fmt: skip
+    print(
+        f"{output.name}: {result.metrics['train_pairs']} train pairs, validation loss "
+        f"{val:.3f}, {time.perf_counter() - started:.0f} s -> {output} (loss curves: "
+        f"{output / 'loss.png'})"
+    )
     return 0
 
 
 def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
-    from training.draft_evaluation import format_samples, format_table, write_json
-    from training.draft_lineup import build_lineup, evaluate_lineup, make_embedder, retrieval_from
-    from training.pairs import load_pairs, split_pairs
+    from training.generator.evaluation import format_samples, format_table, write_json
+    from training.generator.lineup import (
+        build_lineup,
+        evaluate_lineup,
+        make_embedder,
+        retrieval_from,
+    )
+    from training.generator.pairs import load_pairs, split_pairs
 
     seed = settings.training.seed
     splits = split_pairs(load_pairs(args.pairs), seed=seed)
@@ -116,17 +151,25 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
     )
     sentiment_for, sentiment_source = _sentiment_function(settings)
     reports = evaluate_lineup(
-        lineup, test, examples_for=examples, sentiment_for=sentiment_for,
+        lineup,
+        test,
+        examples_for=examples,
+        sentiment_for=sentiment_for,
         max_new_tokens=args.max_new_tokens or settings.models.draft_max_new_tokens,
         progress=not args.quiet,
-    )  # fmt: skip
+    )
     print(format_table(reports))
     if args.samples:
         print("\n" + format_samples(reports, args.samples))
     if args.json_out:
-        meta = {"pairs": str(args.pairs), "seed": seed, "test_pairs": len(test),
-                "train_pairs": len(splits.train), "sentiment": sentiment_source,
-                "embedder": args.embedder if retrieval else None}  # fmt: skip
+        meta = {
+            "pairs": str(args.pairs),
+            "seed": seed,
+            "test_pairs": len(test),
+            "train_pairs": len(splits.train),
+            "sentiment": sentiment_source,
+            "embedder": args.embedder if retrieval else None,
+        }
         print(f"report: {write_json(Path(args.json_out), reports, meta)}")
     return 0
 

@@ -9,10 +9,13 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.cli.errors import CommandError
 from bot.settings import Settings
+
+if TYPE_CHECKING:
+    from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +46,18 @@ def register(sub: Any) -> None:
     simulate.add_argument("--model", help="base classifier directory (default: the active one)")
     simulate.add_argument("--workdir", default="", help="default DATA_DIR/drift-sim")
     simulate.add_argument("--plot", default="docs/img/drift_simulation.png")
-    simulate.add_argument("--review-share", type=float, default=0.5,
-                          help="share of replayed messages users label (default 0.5)")  # fmt: skip
+    simulate.add_argument(
+        "--review-share",
+        type=float,
+        default=0.5,
+        help="share of replayed messages users label (default 0.5)",
+    )
     simulate.add_argument("--days", type=int, default=5, help="shifted days to replay")
     simulate.add_argument("--json", action="store_true", help="print the result as JSON")
     simulate.set_defaults(handler=handle_simulate_drift)
 
 
-def open_db(settings: Settings) -> Any:
+def open_db(settings: Settings) -> Database:
     from storage.database import Database
 
     db = Database.from_settings(settings.storage)
@@ -59,7 +66,7 @@ def open_db(settings: Settings) -> Any:
 
 
 def handle_retrain(args: argparse.Namespace, settings: Settings) -> int:
-    from training.retraining import describe_result, retrain_once
+    from training.retrain.run import describe_result, retrain_once
 
     db = open_db(settings)
     result = retrain_once(
@@ -114,8 +121,10 @@ def handle_models_promote(args: argparse.Namespace, settings: Settings) -> int:
     if not Path(record.path).exists():
         raise CommandError(f"{args.version}: its files at {record.path} are gone")
     active = repo.activate_model_version(db, kind=record.kind, version=args.version)
-    print(f"{active.kind} {active.version} is active; serving processes swap within "
-          f"{settings.training.model_reload_seconds}s (or at once on SIGHUP)")  # fmt: skip
+    print(
+        f"{active.kind} {active.version} is active; serving processes swap within "
+        f"{settings.training.model_reload_seconds}s (or at once on SIGHUP)"
+    )
     return 0
 
 
@@ -128,8 +137,8 @@ def handle_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
-    from training.retraining import describe_result, retrain_once
-    from training.scheduler import JobContext, build_blocking_scheduler
+    from bot.serving.scheduler import JobContext, build_blocking_scheduler
+    from training.retrain.run import describe_result, retrain_once
 
     db = open_db(settings)
 
@@ -147,9 +156,11 @@ def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     training = settings.training
     logger.info(
         "scheduler starting (retrain %r, drift check %r, purge %r, %s); Ctrl-C stops it",
-        training.retrain_cron, training.drift_check_cron, training.purge_cron,
+        training.retrain_cron,
+        training.drift_check_cron,
+        training.purge_cron,
         training.scheduler_timezone,
-    )  # fmt: skip
+    )
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
@@ -158,9 +169,11 @@ def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:
-    from training.drift_simulation import SimulationOptions, format_table, run_simulation
+    from bot.serving.hot_swap import ModelWatcher
+    from training.drift.report import format_table
+    from training.drift.simulation import SimulationOptions, run_simulation
 
-    workdir = Path(args.workdir) if args.workdir else settings.training.data_dir / "drift-sim"
+    workdir = Path(args.workdir) if args.workdir else settings.models.data_dir / "drift-sim"
     options = SimulationOptions(
         model_dir=Path(args.model) if args.model else None,
         workdir=workdir,
@@ -168,7 +181,7 @@ def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:
         review_share=args.review_share,
         days=args.days,
     )
-    result = run_simulation(settings, options)
+    result = run_simulation(settings, options, make_watcher=ModelWatcher)
     if args.json:
         print(json.dumps(dataclasses.asdict(result), indent=2, default=str))
     else:

@@ -14,7 +14,7 @@ from flask import Flask
 
 from bot.dashboard import auth
 from bot.dashboard.api import build_api
-from bot.dashboard.views import build_pages
+from bot.dashboard.pages import build_pages
 
 if TYPE_CHECKING:
     from bot.services import Services

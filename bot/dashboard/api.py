@@ -18,7 +18,7 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot import metrics
-from bot.dashboard import auth
+from bot.dashboard.auth import access, bearer_ok, csrf_token, csrf_valid, password_configured
 from models.types import Draft, Prediction
 
 if TYPE_CHECKING:
@@ -95,14 +95,14 @@ def read_json_object(kind: str) -> dict[str, Any]:
 def authorise(services: Services) -> None:
     """Let the request through, or raise 401/403 as ApiError."""
     settings = services.settings
-    if auth.password_configured(settings) and auth.bearer_ok(settings):
+    if password_configured(settings) and bearer_ok(settings):
         return  # a header the browser never adds by itself: no CSRF token needed
-    state = auth.access(settings)
+    state = access(settings)
     if state == "loopback_only":
         raise ApiError(403, "loopback_only", "no DASHBOARD_PASSWORD set: loopback clients only")
     if state == "login":
         raise ApiError(401, "unauthenticated", "sign in, or send Authorization: Bearer <password>")
-    if not auth.csrf_valid(request.headers.get("X-CSRF-Token")):
+    if not csrf_valid(request.headers.get("X-CSRF-Token")):
         raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
 
 
@@ -157,9 +157,9 @@ def build_api(services: Services) -> Blueprint:
     @api.get("/csrf")
     def handle_csrf() -> Response:
         settings = services.settings
-        if auth.access(settings) != "ok":
+        if access(settings) != "ok":
             raise ApiError(401, "unauthenticated", "sign in first")
-        return jsonify(csrf_token=auth.csrf_token())
+        return jsonify(csrf_token=csrf_token())
 
     @api.post("/classify")
     def handle_classify() -> Response:

@@ -11,12 +11,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bot.services import Services, served_generator
 from models.types import LABELS
-
-if TYPE_CHECKING:
-    from bot.services import Services
 
 logger = logging.getLogger(__name__)
 
@@ -102,8 +100,8 @@ def collect(services: Services, *, now: datetime | None = None) -> Overview:
 
 def _load_models(services: Services, overview: Overview) -> None:
     predictor = services.classifier.get_or_none()
-    overview.classifier.served_version = getattr(predictor, "version", None)
-    overview.generator.served_version = _generator_name(services)
+    overview.classifier.served_version = predictor.version if predictor is not None else None
+    overview.generator.served_version = served_generator(services.drafter)
     for card in (overview.classifier, overview.generator):
         record = _repo().get_active_model_version(services.db, kind=card.kind)
         if record is not None:
@@ -111,23 +109,6 @@ def _load_models(services: Services, overview: Overview) -> None:
             card.status = str(getattr(record, "status", ""))
             card.activated_at = _when(getattr(record, "activated_at", None))
             card.metrics = headline_metrics(getattr(record, "metrics", None) or {})
-
-
-def _generator_name(services: Services) -> str | None:
-    return generator_name(services.drafter)
-
-
-def generator_name(drafter: Any) -> str | None:
-    """Name of the generator a `DraftService` holds right now (None: off or still loading)."""
-    for attribute in ("generator_holder", "generator", "_generator"):
-        held = getattr(drafter, attribute, None)
-        if held is None:
-            continue
-        generator = held.get_or_none() if hasattr(held, "get_or_none") else held
-        if generator is None:
-            return None
-        return str(getattr(generator, "version", None) or getattr(generator, "name", "loaded"))
-    return None
 
 
 def headline_metrics(metrics: Mapping[str, Any], limit: int = 6) -> list[tuple[str, str]]:
@@ -248,7 +229,7 @@ def classifier_dir(services: Services) -> Path | None:
         logger.debug("dashboard: no active classifier record: %s", exc)
         record = None
     predictor = services.classifier.get_or_none()
-    served = getattr(predictor, "version", None)
+    served = predictor.version if predictor is not None else None
     if record is not None and (served is None or record.version == served):
         return Path(record.path)
     configured = services.settings.models.classifier_path

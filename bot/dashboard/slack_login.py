@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from werkzeug.wrappers import Response as BaseResponse
 
 from bot.app import oauth_enabled
-from bot.dashboard import auth
+from bot.dashboard.auth import sign_in
 from bot.settings import Settings
 from bot.slack_api import build_client
 
@@ -78,7 +78,7 @@ def register_slack_login(pages: Blueprint, services: Services) -> None:
         if not may_sign_in(services, team_id=team_id, user_id=user_id):
             logger.warning("dashboard: %s of %s is not an admin: refused", user_id, team_id)
             return render_template("dashboard/login.html", error="Only admins may sign in."), 403
-        auth.sign_in()
+        sign_in()
         session["slack_user"] = user_id
         logger.info("dashboard: %s of %s signed in with Slack", user_id, team_id)
         return redirect(url_for("dashboard.handle_index"))

@@ -5,19 +5,20 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.listeners import (
+    acks,
     actions,
     commands,
     errors,
     events,
     fallbacks,
     home,
+    modals,
     shortcuts,
     triage_command,
-    views,
 )
 from bot.services import Services
 
-GROUPS = (errors, commands, triage_command, events, shortcuts, actions, views, home)
+GROUPS = (acks, errors, commands, triage_command, events, shortcuts, actions, modals, home)
 
 
 def register_all(app: App, services: Services) -> None:

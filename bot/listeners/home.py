@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
-from bot import model_admin
+from bot import model_actions
 from bot.blocks.home import HomeData, build_home_view
 from bot.blocks.triage import build_channel_settings_modal
 from bot.listeners.errors import guarded
@@ -82,7 +82,7 @@ def register(app: App, services: Services) -> None:
         if not admin_only(client, body):
             return
         user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
-        text = model_admin.start_retrain(services, client, team_id=team_id, user_id=user_id)
+        text = model_actions.start_retrain(services, client, team_id=team_id, user_id=user_id)
         call_or_skip(client.chat_postMessage, channel=user_id, text=text)
 
     @app.action("home_rollback")
@@ -96,7 +96,7 @@ def register(app: App, services: Services) -> None:
             return
         user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
         kind = str(action.get("value") or "classifier")
-        text = model_admin.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
+        text = model_actions.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
         call_or_skip(client.chat_postMessage, channel=user_id, text=text)
         publish_home(services, client, user_id=user_id, team_id=team_id)
 

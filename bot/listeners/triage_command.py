@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot import model_admin
+from bot import model_actions
 from bot.blocks.triage import MODES, build_help_text, build_status_blocks, build_usage_text
 from bot.listeners.errors import guarded
 from bot.services import Services
@@ -64,13 +64,13 @@ def run_admin(
     user_id, team_id = str(command.get("user_id")), str(command.get("team_id"))
     sub, args = words[0].lower(), words[1:]
     if sub == "retrain":
-        return model_admin.start_retrain(services, client, team_id=team_id, user_id=user_id)
+        return model_actions.start_retrain(services, client, team_id=team_id, user_id=user_id)
     if sub == "promote":
         if len(args) != 1:
             return build_usage_text(services.settings.slack.triage_command, "promote VERSION")
-        return model_admin.promote(services, team_id=team_id, user_id=user_id, version=args[0])
+        return model_actions.promote(services, team_id=team_id, user_id=user_id, version=args[0])
     kind = args[0].lower() if args else "classifier"
-    return model_admin.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
+    return model_actions.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
 
 
 def set_channel(services: Services, command: dict[str, Any], args: list[str]) -> str:

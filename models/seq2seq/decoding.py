@@ -7,7 +7,7 @@ from typing import Any, Protocol
 
 import torch
 
-from models.decoding import penalise
+from models.logit_rules import penalise
 from models.seq2seq.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 
 logger = logging.getLogger(__name__)

@@ -6,8 +6,8 @@ import logging
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
+import sentencepiece as spm
 import torch
 
 from models.cleaning import clean_reply
@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 
 def encode_sources(
-    sp: Any, messages: Sequence[str], max_tokens: int
+    sp: spm.SentencePieceProcessor, messages: Sequence[str], max_tokens: int
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Padded source ids (B, S) and lengths (B,); an empty message becomes one unk-free pad-less id."""
     rows = [list(sp.encode(m.strip() or "?"))[:max_tokens] or [1] for m in messages]
@@ -40,7 +40,13 @@ class Seq2SeqGenerator:
     compatibility and used only for the fallback reply.
     """
 
-    def __init__(self, model: torch.nn.Module, sp: Any, config: Seq2SeqConfig, name: str) -> None:
+    def __init__(
+        self,
+        model: torch.nn.Module,
+        sp: spm.SentencePieceProcessor,
+        config: Seq2SeqConfig,
+        name: str,
+    ) -> None:
         self.model, self.sp, self.config, self.name = model, sp, config, name
 
     @classmethod

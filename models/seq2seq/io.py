@@ -6,15 +6,20 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import sentencepiece as spm
 import torch
 from safetensors.torch import load_model, save_model
 
+from models.atomic import write_dir_atomically
 from models.errors import GeneratorError
 from models.seq2seq.config import CONFIG_FILE, Seq2SeqConfig
 from models.seq2seq.lstm import LSTMSeq2Seq
 from models.seq2seq.tokenizer import TOKENIZER_FILE, load_tokenizer
+
+if TYPE_CHECKING:
+    from models.seq2seq.transformer import TransformerSeq2Seq
 
 logger = logging.getLogger(__name__)
 
@@ -22,7 +27,7 @@ WEIGHTS_FILE = "model.safetensors"
 METRICS_FILE = "metrics.json"
 
 
-def build_model(config: Seq2SeqConfig) -> torch.nn.Module:
+def build_model(config: Seq2SeqConfig) -> LSTMSeq2Seq | TransformerSeq2Seq:
     """A freshly initialised model of `config.arch`."""
     if config.arch == "lstm":
         return LSTMSeq2Seq(config)
@@ -40,17 +45,22 @@ def save_seq2seq(
     directory: Path,
     metrics: dict[str, Any] | None = None,
 ) -> Path:
-    """Write config, weights (tied weights stored once), tokenizer and metrics into `directory`."""
-    directory.mkdir(parents=True, exist_ok=True)
-    config.save(directory)
-    save_model(model, str(directory / WEIGHTS_FILE))
-    if tokenizer_path.resolve() != (directory / TOKENIZER_FILE).resolve():
-        shutil.copyfile(tokenizer_path, directory / TOKENIZER_FILE)
-    (directory / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2))
+    """Write config, weights (tied weights stored once), tokenizer and metrics into `directory`.
+
+    The directory is written atomically and replaces an existing one; `tokenizer_path` may lie
+    inside it (training writes `spm.model` there first).
+    """
+    with write_dir_atomically(directory) as tmp:
+        config.save(tmp)
+        save_model(model, str(tmp / WEIGHTS_FILE))
+        shutil.copyfile(tokenizer_path, tmp / TOKENIZER_FILE)
+        (tmp / METRICS_FILE).write_text(json.dumps(metrics or {}, indent=2))
     return directory
 
 
-def load_seq2seq(directory: Path) -> tuple[torch.nn.Module, Any, Seq2SeqConfig]:
+def load_seq2seq(
+    directory: Path,
+) -> tuple[torch.nn.Module, spm.SentencePieceProcessor, Seq2SeqConfig]:
     """(model in eval mode, SentencePiece processor, config) from a saved directory."""
     if not (directory / CONFIG_FILE).is_file():
         raise GeneratorError(f"{directory} is not a seq2seq model directory (no {CONFIG_FILE})")

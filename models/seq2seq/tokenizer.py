@@ -48,11 +48,20 @@ def train_tokenizer(texts: Sequence[str], directory: Path, vocab_size: int = 400
     model = io.BytesIO()
     try:
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(clean), model_writer=model, vocab_size=size,
-            model_type="unigram", character_coverage=1.0, pad_id=PAD_ID, unk_id=UNK_ID,
-            bos_id=BOS_ID, eos_id=EOS_ID, user_defined_symbols=symbols, hard_vocab_limit=False,
-            minloglevel=2, num_threads=1,
-        )  # fmt: skip
+            sentence_iterator=iter(clean),
+            model_writer=model,
+            vocab_size=size,
+            model_type="unigram",
+            character_coverage=1.0,
+            pad_id=PAD_ID,
+            unk_id=UNK_ID,
+            bos_id=BOS_ID,
+            eos_id=EOS_ID,
+            user_defined_symbols=symbols,
+            hard_vocab_limit=False,
+            minloglevel=2,
+            num_threads=1,
+        )
     except RuntimeError as exc:
         raise TokenizerError(f"SentencePiece training failed: {exc}") from exc
     path = directory / TOKENIZER_FILE

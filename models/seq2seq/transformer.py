@@ -27,10 +27,15 @@ class TransformerSeq2Seq(nn.Module):
         self.embed = nn.Embedding(config.vocab_size, d, padding_idx=PAD_ID)
         self.positions = nn.Embedding(MAX_POSITIONS, d)
         self.transformer = nn.Transformer(
-            d_model=d, nhead=config.heads, num_encoder_layers=config.layers,
-            num_decoder_layers=config.layers, dim_feedforward=config.ffn,
-            dropout=config.dropout, batch_first=True, norm_first=True,
-        )  # fmt: skip
+            d_model=d,
+            nhead=config.heads,
+            num_encoder_layers=config.layers,
+            num_decoder_layers=config.layers,
+            dim_feedforward=config.ffn,
+            dropout=config.dropout,
+            batch_first=True,
+            norm_first=True,
+        )
         self.out = nn.Linear(d, config.vocab_size, bias=False)
         self.out.weight = self.embed.weight
         self.drop = nn.Dropout(config.dropout)
@@ -54,9 +59,13 @@ class TransformerSeq2Seq(nn.Module):
     ) -> torch.Tensor:
         causal = nn.Transformer.generate_square_subsequent_mask(tgt.size(1), device=tgt.device)
         hidden = self.transformer.decoder(
-            self._embed(tgt), state["memory"], tgt_mask=causal, tgt_is_causal=True,
-            tgt_key_padding_mask=tgt_pad, memory_key_padding_mask=state["pad"],
-        )  # fmt: skip
+            self._embed(tgt),
+            state["memory"],
+            tgt_mask=causal,
+            tgt_is_causal=True,
+            tgt_key_padding_mask=tgt_pad,
+            memory_key_padding_mask=state["pad"],
+        )
         logits: torch.Tensor = self.out(hidden)  # (B, T, V)
         return logits
 

@@ -6,9 +6,8 @@ import logging
 
 from alembic import context
 
-import storage.orm_ops  # noqa: F401  (registers the operations tables on Base.metadata)
 from storage.engine import build_engine
-from storage.orm import Base
+from storage.orm import Base  # the package registers every table
 
 logger = logging.getLogger(__name__)
 

@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import logging
 
-from storage.repositories.admin import (
-    latest_drift_report,
-    list_admin_actions,
-    list_drift_reports,
-    record_admin_action,
-    record_drift_report,
-)
+from storage.repositories.audit import list_admin_actions, record_admin_action
 from storage.repositories.channels import (
     get_channel_settings,
     list_channel_settings,
     require_channel_settings,
     set_channel_settings,
     update_channel_settings,
+)
+from storage.repositories.drift_reports import (
+    latest_drift_report,
+    list_drift_reports,
+    record_drift_report,
 )
 from storage.repositories.events import claim_event, purge_processed_events
 from storage.repositories.feedback import (

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Any
 
+from sqlalchemy import Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import FromClause
 
 from storage.columns import as_utc, utcnow
 from storage.errors import InvalidInput
@@ -15,8 +16,10 @@ from storage.errors import InvalidInput
 logger = logging.getLogger(__name__)
 
 
-def upsert_insert(session: Session, table: Any) -> Any:
+def upsert_insert(session: Session, table: FromClause) -> postgresql.Insert | sqlite.Insert:
     """An INSERT for `table` with `.on_conflict_do_nothing/_do_update` on this session's engine."""
+    if not isinstance(table, Table):  # a mapped class's `__table__` is typed as any FromClause
+        raise TypeError(f"expected a Table, got {type(table).__name__}")
     name = session.get_bind().dialect.name
     if name == "postgresql":
         return postgresql.insert(table)

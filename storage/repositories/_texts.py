@@ -54,14 +54,3 @@ def keep_text(
         )
     )
     return True
-
-
-def text_of(session: Session, *, team_id: str, channel_id: str, message_ts: str) -> str | None:
-    """The stored text of one message, or None."""
-    return session.scalar(
-        select(MessageText.text).where(
-            MessageText.team_id == team_id,
-            MessageText.channel_id == channel_id,
-            MessageText.message_ts == message_ts,
-        )
-    )

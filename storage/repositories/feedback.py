@@ -114,9 +114,17 @@ def record_feedback(
                     retention_days=db.retention_days,
                 )
             text = None  # message text lives in message_texts, never in the feedback row
-        values = dict(label=label, source=source, user_id=user_id, team_id=team_id,
-                      channel_id=channel_id, message_ts=message_ts, text=text, note=note,
-                      predicted_label=predicted_label)  # fmt: skip
+        values = dict(
+            label=label,
+            source=source,
+            user_id=user_id,
+            team_id=team_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            text=text,
+            note=note,
+            predicted_label=predicted_label,
+        )
         row_id = _upsert(session, subject, values)
         return _get(session, row_id)
 
@@ -167,10 +175,17 @@ def import_feedback(db: Database, *, rows: Iterable[LabelledText], user_id: str)
     for number, item in enumerate(rows, start=1):
         try:
             text = check.text_field("text", item.text, max_len=check.TEXT_LEN)
-            values = dict(label=check.label(item.label), source="import", user_id=user_id,
-                          team_id=None, channel_id=None, message_ts=None, text=text,
-                          note=check.optional_text("note", item.note, max_len=check.NOTE_LEN),
-                          predicted_label=None)  # fmt: skip
+            values = dict(
+                label=check.label(item.label),
+                source="import",
+                user_id=user_id,
+                team_id=None,
+                channel_id=None,
+                message_ts=None,
+                text=text,
+                note=check.optional_text("note", item.note, max_len=check.NOTE_LEN),
+                predicted_label=None,
+            )
         except InvalidInput as exc:
             raise InvalidInput(f"row {number}: {exc}") from exc
         prepared.append((_subject(None, None, None, text), values))

@@ -11,7 +11,7 @@ from storage import validation as check
 from storage.columns import utcnow
 from storage.database import Database
 from storage.errors import InvalidInput
-from storage.orm_ops import Lease
+from storage.orm import Lease
 from storage.repositories._common import upsert_insert
 
 logger = logging.getLogger(__name__)

@@ -11,13 +11,13 @@ from sqlalchemy.orm import Session
 from storage import validation as check
 from storage.database import Database
 from storage.orm import (
+    AdminAction,
     ApprovedReply,
     ChannelSettings,
     FeedbackRow,
     MessageText,
     PredictionRow,
 )
-from storage.orm_ops import AdminAction
 from storage.repositories._common import moment
 
 logger = logging.getLogger(__name__)

@@ -10,9 +10,20 @@ import pytest
 from bot.cli import build_parser, main
 
 COMMANDS = [
-    "serve", "classify", "draft", "train", "evaluate", "retrain", "models", "scheduler",
-    "simulate-drift", "feedback", "db", "assets", "bench",
-]  # fmt: skip
+    "serve",
+    "classify",
+    "draft",
+    "train",
+    "evaluate",
+    "retrain",
+    "models",
+    "scheduler",
+    "simulate-drift",
+    "feedback",
+    "db",
+    "assets",
+    "bench",
+]
 
 
 def test_help_lists_every_command_of_the_design(capsys: pytest.CaptureFixture[str]) -> None:

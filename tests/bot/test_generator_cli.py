@@ -56,16 +56,59 @@ def test_draft_uses_the_classifier_when_one_is_set(
 
 def test_train_then_evaluate(cli_env, tiny_pairs_csv, capsys) -> None:
     model_dir = cli_env / "gen"
-    code, out, _ = run(["train", "generator", "--pairs", str(tiny_pairs_csv), "--arch", "lstm",
-                        "--epochs", "2", "--batch-size", "8", "--d-model", "32", "--layers", "1",
-                        "--vocab-size", "200", "--max-tgt-tokens", "24", "--output-dir", str(model_dir),
-                        "--quiet"], capsys)  # fmt: skip
+    code, out, _ = run(
+        [
+            "train",
+            "generator",
+            "--pairs",
+            str(tiny_pairs_csv),
+            "--arch",
+            "lstm",
+            "--epochs",
+            "2",
+            "--batch-size",
+            "8",
+            "--d-model",
+            "32",
+            "--layers",
+            "1",
+            "--vocab-size",
+            "200",
+            "--max-tgt-tokens",
+            "24",
+            "--output-dir",
+            str(model_dir),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0 and "validation loss" in out
     assert (model_dir / "loss.png").is_file() and (model_dir / "seq2seq_config.json").is_file()
     report = cli_env / "report.json"
-    code, out, _ = run(["evaluate", "drafts", "--pairs", str(tiny_pairs_csv), "--generators", "lm",
-                        "lm+retrieval", str(model_dir), "--embedder", "hashing", "--limit", "3",
-                        "--max-new-tokens", "8", "--samples", "1", "--json", str(report), "--quiet"], capsys)  # fmt: skip
+    code, out, _ = run(
+        [
+            "evaluate",
+            "drafts",
+            "--pairs",
+            str(tiny_pairs_csv),
+            "--generators",
+            "lm",
+            "lm+retrieval",
+            str(model_dir),
+            "--embedder",
+            "hashing",
+            "--limit",
+            "3",
+            "--max-new-tokens",
+            "8",
+            "--samples",
+            "1",
+            "--json",
+            str(report),
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0
     assert "| lm+retrieval |" in out and "| gen |" in out and "BLEU" in out
     assert out.count("**Customer:**") == 1
@@ -78,8 +121,24 @@ def test_train_then_evaluate(cli_env, tiny_pairs_csv, capsys) -> None:
 
 
 def test_train_generator_defaults_to_a_dir_under_data_dir(cli_env, tiny_pairs_csv, capsys) -> None:
-    code, _, _ = run(["train", "generator", "--pairs", str(tiny_pairs_csv), "--epochs", "1",
-                      "--d-model", "16", "--layers", "1", "--vocab-size", "150", "--quiet"], capsys)  # fmt: skip
+    code, _, _ = run(
+        [
+            "train",
+            "generator",
+            "--pairs",
+            str(tiny_pairs_csv),
+            "--epochs",
+            "1",
+            "--d-model",
+            "16",
+            "--layers",
+            "1",
+            "--vocab-size",
+            "150",
+            "--quiet",
+        ],
+        capsys,
+    )
     assert code == 0
     made = list((cli_env / "data" / "models").glob("gen-transformer-*"))
     assert len(made) == 1 and (made[0] / "model.safetensors").is_file()
@@ -117,15 +176,37 @@ def test_train_generator_with_the_teams_approved_replies(cli_env, tiny_pairs_csv
     db = Database.from_url(f"sqlite:///{cli_env / 'data' / 'triagebot.db'}")
     db.upgrade()
     record_approved_reply(
-        db, team_id="T1", channel_id="C1", user_id="U1",
-        message_text="my parcel is late", reply_text="Sorry! It ships with tracking today.",
-    )  # fmt: skip
+        db,
+        team_id="T1",
+        channel_id="C1",
+        user_id="U1",
+        message_text="my parcel is late",
+        reply_text="Sorry! It ships with tracking today.",
+    )
     counts = {}
     for extra in ([], ["--with-approved"]):
         out_dir = cli_env / f"gen{len(extra)}"
-        code, _, _ = run(["train", "generator", "--pairs", str(tiny_pairs_csv), "--epochs", "1",
-                          "--d-model", "16", "--layers", "1", "--vocab-size", "150", "--quiet",
-                          "--output-dir", str(out_dir), *extra], capsys)  # fmt: skip
+        code, _, _ = run(
+            [
+                "train",
+                "generator",
+                "--pairs",
+                str(tiny_pairs_csv),
+                "--epochs",
+                "1",
+                "--d-model",
+                "16",
+                "--layers",
+                "1",
+                "--vocab-size",
+                "150",
+                "--quiet",
+                "--output-dir",
+                str(out_dir),
+                *extra,
+            ],
+            capsys,
+        )
         assert code == 0
         counts[len(extra)] = json.loads((out_dir / "metrics.json").read_text())["train_pairs"]
     assert counts[1] == counts[0] + 3  # the one approved pair, three times

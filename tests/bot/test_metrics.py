@@ -1,6 +1,14 @@
-"""The Prometheus helpers used by listeners, the API and the retrainer."""
+"""The Prometheus helpers used by listeners, the API, the ack timer and the retrain wrapper.
+
+That production code records them is tested through real HTTP: acks in `test_serve.py`, retrain
+runs in `listeners/test_retrain_metrics.py`.
+"""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
 
 from bot import metrics
 
@@ -16,10 +24,9 @@ def test_counters_and_histograms_move() -> None:
     before_lab = sample("triagebot_labels_total", label="neutral")
     metrics.count_request("command")
     metrics.observe_classification("neutral", 0.004)
-    metrics.count_labels(["neutral", "neutral"])
     assert sample("triagebot_requests_total", kind="command") == before_req + 1
     assert sample("triagebot_classification_seconds_count", label="neutral") == before_obs + 1
-    assert sample("triagebot_labels_total", label="neutral") == before_lab + 3
+    assert sample("triagebot_labels_total", label="neutral") == before_lab + 1
 
 
 def test_acks_feedback_retrain_and_errors() -> None:
@@ -35,6 +42,21 @@ def test_acks_feedback_retrain_and_errors() -> None:
     assert sample("triagebot_retrain_runs_total", outcome="promoted") >= 1
     metrics.observe_draft(1.5)
     assert sample("triagebot_draft_seconds_count") >= 1
+
+
+def test_wrapped_retrain_counts_each_outcome_and_a_crash_as_failed() -> None:
+    def retrain(trigger: str, *, outcome: str) -> SimpleNamespace:
+        if outcome == "crash":
+            raise RuntimeError("disk full")
+        return SimpleNamespace(outcome=outcome)
+
+    counted = metrics.count_retrain_runs(retrain)
+    before = {o: sample("triagebot_retrain_runs_total", outcome=o) for o in ("rejected", "failed")}
+    assert counted("admin", outcome="rejected").outcome == "rejected"
+    with pytest.raises(RuntimeError, match="disk full"):
+        counted("admin", outcome="crash")
+    assert sample("triagebot_retrain_runs_total", outcome="rejected") == before["rejected"] + 1
+    assert sample("triagebot_retrain_runs_total", outcome="failed") == before["failed"] + 1
 
 
 def test_drift_gauges_follow_the_latest_report() -> None:

@@ -1,4 +1,4 @@
-"""`/healthz`, `/readyz` and `/metrics` with hand-built services."""
+"""`/healthz`, `/readyz` and `/metrics` with the real services over stand-in models."""
 
 from __future__ import annotations
 
@@ -7,39 +7,54 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.bot.dashboard.fakes import FakeServices, make_app, make_settings
+from bot.services import Services
+from storage.database import Database
+from tests.bot.dashboard.fakes import make_app, make_services, make_settings
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> FakeServices:
-    return FakeServices(make_settings(tmp_path))
+def services(tmp_path: Path, sqlite_db: Database) -> Services:
+    return make_services(make_settings(tmp_path), sqlite_db)
 
 
 @pytest.fixture
-def app(services: FakeServices) -> Flask:
+def app(services: Services) -> Flask:
     return make_app(services)
 
 
-def test_healthz_answers_while_not_ready(app: Flask, services: FakeServices) -> None:
-    services.db.up = False
+def _refused() -> bool:
+    raise ConnectionError("connection refused")
+
+
+def _outdated() -> None:
+    raise RuntimeError("database schema is at 0001, code expects 0002")
+
+
+def test_healthz_answers_while_not_ready(
+    app: Flask, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.db, "ping", _refused)
     response = app.test_client().get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
 
 
-def test_readyz_reports_each_cause_and_recovers(app: Flask, services: FakeServices) -> None:
+def test_readyz_reports_each_cause_and_recovers(
+    app: Flask, services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
     client = app.test_client()
     assert client.get("/readyz").status_code == 200
 
-    services.db.up = False
-    down = client.get("/readyz")
+    with monkeypatch.context() as patch:
+        patch.setattr(services.db, "ping", _refused)
+        down = client.get("/readyz")
     assert down.status_code == 503
     assert "database: unreachable" in down.get_json()["reason"]
 
-    services.db.up, services.db.current = True, False
-    outdated = client.get("/readyz").get_json()
+    with monkeypatch.context() as patch:
+        patch.setattr(services.db, "check_current", _outdated)
+        outdated = client.get("/readyz").get_json()
     assert outdated["checks"]["migrations"] == "fail" and "0002" in outdated["reason"]
 
-    services.db.current = True
     previous = services.classifier.swap(None)
     assert "no classifier loaded" in client.get("/readyz").get_json()["reason"]
 
@@ -48,12 +63,11 @@ def test_readyz_reports_each_cause_and_recovers(app: Flask, services: FakeServic
     assert ready.status_code == 200 and ready.get_json()["status"] == "ready"
 
 
-def test_readyz_reports_the_generator_without_failing_on_it(
-    app: Flask, services: FakeServices
-) -> None:
+def test_readyz_reports_the_generator_without_failing_on_it(app: Flask, services: Services) -> None:
     client = app.test_client()
     assert client.get("/readyz").get_json()["checks"]["generator"] == "ok (gen-test)"
-    services.drafter.generator_holder.swap(None)
+    assert services.drafter is not None
+    services.drafter.generators.swap(None)
     loading = client.get("/readyz")
     assert loading.status_code == 200
     assert loading.get_json()["checks"]["generator"] == "not loaded"
@@ -61,7 +75,7 @@ def test_readyz_reports_the_generator_without_failing_on_it(
     assert client.get("/readyz").get_json()["checks"]["generator"] == "off"
 
 
-def test_readyz_needs_no_login(app: Flask, services: FakeServices) -> None:
+def test_readyz_needs_no_login(app: Flask, services: Services) -> None:
     assert (
         app.test_client().get("/readyz", environ_base={"REMOTE_ADDR": "192.0.2.1"}).status_code
         == 200
@@ -79,14 +93,11 @@ def test_metrics_exposes_prometheus_text(app: Flask) -> None:
     assert 'triagebot_model_info{kind="classifier",version="clf-test-1"} 1.0' in text
 
 
-def test_metrics_include_totals_from_storage(tmp_path: Path) -> None:
-    from storage.database import Database
+def test_metrics_include_totals_from_storage(tmp_path: Path, sqlite_db: Database) -> None:
     from tests.bot.dashboard.seed import seed_dashboard
 
-    db = Database.from_url(f"sqlite:///{tmp_path / 'ops.db'}")
-    db.upgrade()
-    seed_dashboard(db, version="clf-test-1", path=tmp_path, days=2)
-    text = make_app(FakeServices(make_settings(tmp_path), db=db)).test_client().get("/metrics")
+    seed_dashboard(sqlite_db, version="clf-test-1", path=tmp_path, days=2)
+    text = make_app(make_services(make_settings(tmp_path), sqlite_db)).test_client().get("/metrics")
     body = text.get_data(as_text=True)
     assert 'triagebot_training_runs_recorded{outcome="rejected"} 1.0' in body
     assert 'triagebot_training_runs_recorded{outcome="promoted"} 0.0' in body

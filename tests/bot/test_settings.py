@@ -62,3 +62,23 @@ def test_default_storage_is_an_embedded_sqlite_file_under_the_data_dir(tmp_path:
 def test_lists_are_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TRIAGE_ADMIN_USER_IDS", "U1, U2,,")
     assert load_settings(None).slack.admin_ids == frozenset({"U1", "U2"})
+
+
+def test_dotenv_file_is_read_once_and_the_environment_wins(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text("TRAIN_SEED=7\nDRAFT_TONE=calm\nTRIAGE_ALERT_THRESHOLD=0.9\n")
+    monkeypatch.setenv("TRAIN_SEED", "21")
+    settings = load_settings(env_file)
+    assert settings.training.seed == 21
+    assert settings.models.draft_tone == "calm"
+    assert settings.slack.alert_threshold == 0.9
+
+
+def test_one_data_dir_for_every_layer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "from-env"))
+    settings = load_settings(None)
+    assert settings.models.data_dir == settings.storage.data_dir == tmp_path / "from-env"
+    overridden = load_settings(None, storage={"DATA_DIR": tmp_path / "x"})
+    assert overridden.models.data_dir == overridden.storage.data_dir == tmp_path / "x"

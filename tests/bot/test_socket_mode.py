@@ -65,7 +65,7 @@ def handler(
 def deliver(handler: SocketModeHandler, kind: str, payload: dict[str, Any]) -> SocketModeResponse:
     """Hand an envelope to the handler the way the socket client does; return what it sends back."""
     sent: list[SocketModeResponse] = []
-    handler.client.send_socket_mode_response = sent.append  # type: ignore[method-assign]
+    handler.client.send_socket_mode_response = sent.append  # type: ignore[method-assign,assignment]
     handler.handle(
         handler.client, SocketModeRequest(type=kind, envelope_id="env-1", payload=payload)
     )

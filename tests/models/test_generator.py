@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+from typing import Any
 
 import pytest
 import torch
@@ -46,8 +47,9 @@ def test_a_stop_token_ends_the_reply_and_an_empty_one_falls_back(tiny_generator)
     ids=["empty", "huge", "spanish", "japanese", "emoji"],
 )
 def test_any_input_gives_one_bounded_reply(tiny_generator, message) -> None:
-    draft = tiny_generator.draft(message, sentiment="negative", examples=BUILTIN_EXAMPLES[:2],
-                                 max_new_tokens=16)  # fmt: skip
+    draft = tiny_generator.draft(
+        message, sentiment="negative", examples=BUILTIN_EXAMPLES[:2], max_new_tokens=16
+    )
     assert draft.reply.strip()
     assert len(draft.reply) <= tiny_generator.decoding.max_chars
     assert "<|im" not in draft.reply
@@ -68,11 +70,12 @@ def test_int8_and_bf16_preparation(tiny_lm_dir) -> None:
     from transformers import AutoModelForCausalLM
 
     model = AutoModelForCausalLM.from_pretrained(tiny_lm_dir)
-    quantised = prepare_model(copy.deepcopy(model), "int8")
+    quantised: Any = prepare_model(copy.deepcopy(model), "int8")
     from torch.ao.nn.quantized.dynamic import Linear as DynamicLinear
 
     assert isinstance(quantised.model.layers[0].mlp.up_proj, DynamicLinear)
-    assert prepare_model(model, "bf16").model.embed_tokens.weight.dtype == torch.bfloat16
+    bf16: Any = prepare_model(model, "bf16")
+    assert bf16.model.embed_tokens.weight.dtype == torch.bfloat16
 
 
 def test_load_errors_are_generator_errors(tmp_path, tiny_lm_dir) -> None:

@@ -7,6 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import insert
 
+from models.types import LABELS
+from storage import validation
 from storage.database import Database
 from storage.errors import InvalidInput, NotFound
 from storage.orm import ApprovedReply, ModelVersion
@@ -105,10 +107,14 @@ def test_failed_transaction_leaves_the_database_as_it_was(db: Database) -> None:
         )
         session.add(
             ModelVersion(
-                version="v9", kind="classifier", path="/p", status="candidate", metrics={},
+                version="v9",
+                kind="classifier",
+                path="/p",
+                status="candidate",
+                metrics={},
                 data_snapshot={},
             )
-        )  # fmt: skip
+        )
         session.flush()
         raise RuntimeError("boom after two writes")
     assert snapshot(db) == before
@@ -119,11 +125,19 @@ def test_constraint_violation_becomes_invalid_input_and_rolls_back(db: Database)
     register_model_version(db, kind="classifier", version="v2", path="/p")
     before = snapshot(db)
     with pytest.raises(InvalidInput, match="conflicts"), db.transaction() as session:
-        session.add(ApprovedReply(team_id="T", channel_id="C", user_id="U", message_text="m",
-                                  reply_text="r"))  # fmt: skip
+        session.add(
+            ApprovedReply(
+                team_id="T", channel_id="C", user_id="U", message_text="m", reply_text="r"
+            )
+        )
         session.flush()
         row = session.get(ModelVersion, "v2")
         assert row is not None
         row.status = "active"  # a second active classifier: the partial unique index refuses
         session.flush()
     assert snapshot(db) == before
+
+
+def test_storage_accepts_exactly_the_models_labels() -> None:
+    """storage keeps its own copy of the labels (it must not import models): they must agree."""
+    assert validation.LABELS == LABELS

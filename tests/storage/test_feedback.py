@@ -62,9 +62,13 @@ def test_feedback_on_a_message_whose_text_was_not_stored_keeps_label_and_ids(
     seed_model(db)
     record_prediction(db, **prediction(text="my order never arrived"))  # channel: ids only
     record = record_feedback(
-        db, label="positive", source="button", user_id="U1", text="my order never arrived",
+        db,
+        label="positive",
+        source="button",
+        user_id="U1",
+        text="my order never arrived",
         **MESSAGE,
-    )  # fmt: skip
+    )
 
     assert record.text is None
     assert (record.team_id, record.channel_id, record.message_ts) == tuple(MESSAGE.values())
@@ -88,9 +92,13 @@ def test_feedback_on_a_message_in_a_text_storing_channel_uses_the_message_text(
 
 def test_typed_feedback_keeps_its_text(db: Database) -> None:
     record = record_feedback(
-        db, label="negative", source="modal", user_id="U1", text="refund took 3 weeks",
+        db,
+        label="negative",
+        source="modal",
+        user_id="U1",
+        text="refund took 3 weeks",
         note="typed in the relabel modal",
-    )  # fmt: skip
+    )
     assert record.text == "refund took 3 weeks" and record.team_id is None
     assert _stored_texts(db) == ["refund took 3 weeks"]
     found = list_feedback(db)

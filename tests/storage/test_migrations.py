@@ -9,7 +9,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-import storage.orm_ops  # noqa: F401  (registers the operations tables on Base.metadata)
 from storage import migrations
 from storage.database import Database
 from storage.errors import SchemaOutdated

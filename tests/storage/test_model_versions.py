@@ -22,9 +22,13 @@ from storage.repositories import (
 def _register(db: Database, *versions: str, kind: str = "classifier") -> None:
     for version in versions:
         register_model_version(
-            db, kind=kind, version=version, path=f"/m/{version}", metrics={"macro_f1": 0.5},
+            db,
+            kind=kind,
+            version=version,
+            path=f"/m/{version}",
+            metrics={"macro_f1": 0.5},
             data_snapshot={"rows": 10},
-        )  # fmt: skip
+        )
 
 
 def test_register_and_activate(db: Database) -> None:

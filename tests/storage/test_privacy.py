@@ -8,6 +8,8 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import update
 
+from bot.installation_store import installation_store
+from bot.serving.scheduler import JobContext, cron_trigger, privacy_purge
 from bot.settings import load_settings
 from storage.database import Database
 from storage.orm import MessageText
@@ -26,26 +28,31 @@ from storage.repositories import (
     record_prediction,
     set_channel_settings,
 )
-from storage.slack_stores import installation_store
 from tests.storage.helpers import count, prediction, seed_model
-from training.scheduler import JobContext, cron_trigger, privacy_purge
 
 
 def _store_text_channel(db: Database, team_id: str = "T1", channel_id: str = "C1") -> None:
     set_channel_settings(
-        db, team_id=team_id, channel_id=channel_id, enabled=True, privacy_mode="store_text",
+        db,
+        team_id=team_id,
+        channel_id=channel_id,
+        enabled=True,
+        privacy_mode="store_text",
         set_by="UA",
-    )  # fmt: skip
+    )
 
 
 def _message(db: Database, ts: str, text: str, **ids: str) -> dict[str, str]:
     """Record a prediction (and its text, where allowed); return the message's ids."""
     record_prediction(db, **prediction(message_ts=ts, text=text, **ids))
-    return {"team_id": ids.get("team_id", "T1"), "channel_id": ids.get("channel_id", "C1"),
-            "message_ts": ts}  # fmt: skip
+    return {
+        "team_id": ids.get("team_id", "T1"),
+        "channel_id": ids.get("channel_id", "C1"),
+        "message_ts": ts,
+    }
 
 
-def _texts(db: Database) -> list[str | None]:
+def _texts(db: Database) -> list[str]:
     return sorted(str(f.text) for f in list_feedback(db) if f.text)
 
 
@@ -93,9 +100,14 @@ def test_deleting_a_message_deletes_its_stored_text(db: Database) -> None:
     other = _message(db, "1.2", "keep me")
     record_feedback(db, label="positive", source="button", user_id="U1", **deleted)
     record_approved_reply(
-        db, team_id="T1", channel_id="C1", user_id="U9", message_text="please delete me",
-        reply_text="Done!", message_ts="1.1",
-    )  # fmt: skip
+        db,
+        team_id="T1",
+        channel_id="C1",
+        user_id="U9",
+        message_text="please delete me",
+        reply_text="Done!",
+        message_ts="1.1",
+    )
 
     assert delete_message_text(db, **deleted) == 2  # the text and the reply quoting it
 
@@ -111,21 +123,38 @@ def test_deleting_a_message_deletes_its_stored_text(db: Database) -> None:
 def _install(db: Database, team_id: str) -> None:
     installation_store(db, client_id="111.222").save(
         Installation(
-            app_id="A1", enterprise_id=None, team_id=team_id, user_id=f"U-{team_id}",
-            bot_token=f"xoxb-{team_id}", bot_id=f"B-{team_id}", bot_user_id=f"UB-{team_id}",
+            app_id="A1",
+            enterprise_id=None,
+            team_id=team_id,
+            user_id=f"U-{team_id}",
+            bot_token=f"xoxb-{team_id}",
+            bot_id=f"B-{team_id}",
+            bot_user_id=f"UB-{team_id}",
             bot_scopes=["chat:write"],
         )
-    )  # fmt: skip
+    )
 
 
 def _fill_workspace(db: Database, team_id: str) -> None:
     _store_text_channel(db, team_id=team_id)
     ids = _message(db, f"1.{team_id}", f"text of {team_id}", team_id=team_id)
     record_feedback(db, label="neutral", source="button", user_id="U1", **ids)
-    record_feedback(db, label="positive", source="modal", user_id="U1", team_id=team_id,
-                    text=f"typed in {team_id}")  # fmt: skip
-    record_approved_reply(db, team_id=team_id, channel_id="C1", user_id="U1",
-                          message_text=f"q {team_id}", reply_text=f"a {team_id}")  # fmt: skip
+    record_feedback(
+        db,
+        label="positive",
+        source="modal",
+        user_id="U1",
+        team_id=team_id,
+        text=f"typed in {team_id}",
+    )
+    record_approved_reply(
+        db,
+        team_id=team_id,
+        channel_id="C1",
+        user_id="U1",
+        message_text=f"q {team_id}",
+        reply_text=f"a {team_id}",
+    )
     record_admin_action(db, team_id=team_id, user_id="UA", action="channel on", detail="C1")
     _install(db, team_id)
 
@@ -133,14 +162,15 @@ def _fill_workspace(db: Database, team_id: str) -> None:
 def _rows_of(db: Database, team_id: str) -> dict[str, Any]:
     store = installation_store(db, client_id="111.222")
     return {
-        "predictions": get_prediction(db, team_id=team_id, channel_id="C1",
-                                      message_ts=f"1.{team_id}"),
+        "predictions": get_prediction(
+            db, team_id=team_id, channel_id="C1", message_ts=f"1.{team_id}"
+        ),
         "feedback": [f for f in list_feedback(db) if f.team_id == team_id],
         "replies": list_approved_replies(db, team_id=team_id),
         "channels": list_channel_settings(db, team_id=team_id),
         "installation": store.find_installation(enterprise_id=None, team_id=team_id),
         "bot": store.find_bot(enterprise_id=None, team_id=team_id),
-    }  # fmt: skip
+    }
 
 
 def test_uninstall_deletes_all_of_a_workspaces_data(db: Database) -> None:

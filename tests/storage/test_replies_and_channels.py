@@ -19,14 +19,24 @@ from storage.repositories import (
 
 def test_an_edited_draft_stores_both_versions(db: Database) -> None:
     stored = record_approved_reply(
-        db, team_id="T1", channel_id="C1", user_id="U1", message_ts="1.1",
-        message_text="my order never arrived", draft_text="Sorry! We'll check.",
-        reply_text="Sorry about that, I have re-sent your order today.", model="smollm2-135m",
-    )  # fmt: skip
+        db,
+        team_id="T1",
+        channel_id="C1",
+        user_id="U1",
+        message_ts="1.1",
+        message_text="my order never arrived",
+        draft_text="Sorry! We'll check.",
+        reply_text="Sorry about that, I have re-sent your order today.",
+        model="smollm2-135m",
+    )
     plain = record_approved_reply(
-        db, team_id="T1", channel_id="C2", user_id="U2", message_text="thanks!",
+        db,
+        team_id="T1",
+        channel_id="C2",
+        user_id="U2",
+        message_text="thanks!",
         reply_text="You're welcome!",
-    )  # fmt: skip
+    )
 
     newest_first = list_approved_replies(db)
     assert newest_first == [plain, stored]
@@ -46,17 +56,31 @@ def test_channel_settings_round_trip(db: Database) -> None:
         require_channel_settings(db, team_id="T1", channel_id="C1")
 
     created = set_channel_settings(
-        db, team_id="T1", channel_id="C1", enabled=True, mode="suggest",
-        privacy_mode="store_text", escalation_channel="CESC", set_by="UA",
-    )  # fmt: skip
+        db,
+        team_id="T1",
+        channel_id="C1",
+        enabled=True,
+        mode="suggest",
+        privacy_mode="store_text",
+        escalation_channel="CESC",
+        set_by="UA",
+    )
     assert get_channel_settings(db, team_id="T1", channel_id="C1") == created
-    assert (created.enabled, created.mode, created.privacy_mode, created.escalation_channel,
-            created.set_by) == (True, "suggest", "store_text", "CESC", "UA")  # fmt: skip
+    assert (
+        created.enabled,
+        created.mode,
+        created.privacy_mode,
+        created.escalation_channel,
+        created.set_by,
+    ) == (True, "suggest", "store_text", "CESC", "UA")
 
     changed = update_channel_settings(db, team_id="T1", channel_id="C1", set_by="UB", mode="alert")
     assert (changed.mode, changed.privacy_mode, changed.escalation_channel, changed.set_by) == (
-        "alert", "store_text", "CESC", "UB",
-    )  # fmt: skip
+        "alert",
+        "store_text",
+        "CESC",
+        "UB",
+    )
     off = update_channel_settings(
         db, team_id="T1", channel_id="C1", set_by="UB", enabled=False, escalation_channel=None
     )
@@ -68,8 +92,10 @@ def test_channel_settings_round_trip(db: Database) -> None:
     set_channel_settings(db, team_id="T1", channel_id="C0", enabled=True, set_by="UC")
     set_channel_settings(db, team_id="T2", channel_id="C9", enabled=False, set_by="UD")
     assert [(c.team_id, c.channel_id) for c in list_channel_settings(db)] == [
-        ("T1", "C0"), ("T1", "C1"), ("T2", "C9"),
-    ]  # fmt: skip
+        ("T1", "C0"),
+        ("T1", "C1"),
+        ("T2", "C9"),
+    ]
     assert [c.channel_id for c in list_channel_settings(db, team_id="T2")] == ["C9"]
 
 

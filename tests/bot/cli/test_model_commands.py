@@ -23,9 +23,13 @@ def _register(db: Database, tmp_path: Path, *versions: str, kind: str = "classif
         path = tmp_path / "models" / version
         path.mkdir(parents=True)
         register_model_version(
-            db, kind=kind, version=version, path=str(path), metrics=METRICS,
+            db,
+            kind=kind,
+            version=version,
+            path=str(path),
+            metrics=METRICS,
             data_snapshot={"feedback_train": 40},
-        )  # fmt: skip
+        )
 
 
 def _active(db: Database, kind: str = "classifier") -> str | None:

@@ -14,17 +14,26 @@ import pytest
 from flask import Flask
 
 from bot.dashboard import overview
+from bot.services import Services
+from storage.database import Database
 from tests.bot.dashboard.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.bot.dashboard.fakes import FakeServices, fake_repo, make_app, make_settings
+from tests.bot.dashboard.fakes import FakeDrafter, fake_repo, make_app, make_services, make_settings
 
 
 @pytest.fixture
-def services(tmp_path: Path) -> FakeServices:
-    return FakeServices(make_settings(tmp_path))
+def services(tmp_path: Path, sqlite_db: Database) -> Services:
+    return make_services(make_settings(tmp_path), sqlite_db)
 
 
 @pytest.fixture
-def app(services: FakeServices) -> Flask:
+def drafter(services: Services) -> FakeDrafter:
+    """The services' drafter, as the fake it is (its `calls` record what was drafted)."""
+    assert isinstance(services.drafter, FakeDrafter)
+    return services.drafter
+
+
+@pytest.fixture
+def app(services: Services) -> Flask:
     return make_app(services)
 
 

@@ -1,25 +1,34 @@
-"""Hand-built services (fake predictor, drafter, database) and helpers for the dashboard tests."""
+"""Stand-in models (a predictor, a generator, a drafter), real `Services` and dashboard helpers.
+
+The stand-ins implement the Protocols the production classes satisfy (`bot.services.Predictor`
+and `bot.services.Drafter` by subclassing, `models.generator.DraftGenerator` where a holder is
+typed with it) and mypy checks this module, so a renamed member breaks the type check instead
+of leaving a fake that no longer matches.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
 from bot import dashboard, ops
-from bot.admin import AdminChecker
+from bot.services import Drafter, Predictor, Services, UnavailableRetrainer
 from bot.settings import Settings, load_settings
 from models.holder import ModelHolder
 from models.types import Draft, Prediction
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from models.generator import DraftGenerator
 
 PASSWORD = "correct horse battery staple"
 
 
-class FakePredictor:
+class FakePredictor(Predictor):
     """Says "negative" for texts that mention a refund, "positive" for thanks, else "neutral"."""
 
     version = "clf-test-1"
@@ -41,10 +50,33 @@ class FakePredictor:
         return out
 
 
-class FakeDrafter:
+class CannedGenerator:
+    """A `DraftGenerator` that answers every message with an apology naming its length."""
+
+    name = "gen-test"
+
+    def draft(
+        self,
+        message: str,
+        *,
+        sentiment: str | None = None,
+        tone: str | None = None,
+        examples: Sequence[tuple[str, str]] = (),
+        max_new_tokens: int | None = None,
+    ) -> Draft:
+        return Draft(
+            f"Sorry to hear that, we are on it ({len(message)} chars).", self.name, None, 12.0
+        )
+
+
+class FakeDrafter(Drafter):
+    """Drafts with `CannedGenerator`; remembers (text, tone) of every request."""
+
+    generators: ModelHolder[DraftGenerator]
+
     def __init__(self) -> None:
         self.calls: list[tuple[str, str | None]] = []
-        self.generator_holder: ModelHolder[Any] = ModelHolder(SimpleNamespace(name="gen-test"))
+        self.generators = ModelHolder(CannedGenerator())
 
     def draft(
         self,
@@ -55,36 +87,18 @@ class FakeDrafter:
         tone: str | None = None,
     ) -> Draft:
         self.calls.append((text, tone))
-        return Draft(
-            f"Sorry to hear that, we are on it ({len(text)} chars).", "gen-test", None, 12.0
-        )
+        return self.generators.get().draft(text, tone=tone)
 
 
-class FakeDb:
-    def __init__(self) -> None:
-        self.up = True
-        self.current = True
-
-    def ping(self) -> bool:
-        if not self.up:
-            raise ConnectionError("connection refused")
-        return True
-
-    def check_current(self) -> None:
-        if not self.current:
-            raise RuntimeError("database schema is at 0001, code expects 0002")
-
-
-@dataclass
-class FakeServices:
-    settings: Settings
-    db: Any = field(default_factory=FakeDb)
-    classifier: ModelHolder[Any] = field(default_factory=lambda: ModelHolder(FakePredictor()))
-    drafter: Any = field(default_factory=FakeDrafter)
-    retrainer: Any = None
-
-    def is_admin(self, client: Any, user_id: str | None) -> bool:
-        return AdminChecker(self.settings.slack.admin_ids).is_admin(client, user_id)
+def make_services(settings: Settings, db: Database) -> Services:
+    """The real `Services` over `db` with the stand-in models and no retraining."""
+    return Services(
+        settings=settings,
+        db=db,
+        classifier=ModelHolder(FakePredictor()),
+        drafter=FakeDrafter(),
+        retrainer=UnavailableRetrainer(),
+    )
 
 
 def make_settings(tmp_path: Path, password: str | None = PASSWORD, **server: Any) -> Settings:
@@ -99,7 +113,7 @@ def make_settings(tmp_path: Path, password: str | None = PASSWORD, **server: Any
     )
 
 
-def make_app(services: Any) -> Flask:
+def make_app(services: Services) -> Flask:
     app = Flask("dashboard-test")
     dashboard.register(app, services)
     ops.register(app, services)

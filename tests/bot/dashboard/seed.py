@@ -21,7 +21,7 @@ def write_plots(directory: Path, seed: int = 13) -> None:
     """Real evaluation plots (roc, confusion, loss, calibration) for made-up predictions."""
     import numpy as np
 
-    from training.evaluation import write_report
+    from training.classifier.evaluation import write_report
 
     rng = np.random.default_rng(seed)
     truth = rng.integers(0, len(LABELS), size=300)

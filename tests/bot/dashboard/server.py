@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import threading
 import time
 import urllib.error
@@ -27,6 +28,23 @@ def healthy(base_url: str) -> bool:
         return False
 
 
+def wait_for_generator(base_url: str, timeout: float = BOOT_TIMEOUT_S) -> dict[str, Any]:
+    """`/readyz` once it reports a loaded generator, or after `timeout` whatever it says then.
+
+    The generator loads in the background after the server answers; callers assert on the result.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as response:
+                ready: dict[str, Any] = json.loads(response.read())
+        except urllib.error.HTTPError as exc:  # 503 while not ready: the body still says why
+            ready = json.loads(exc.read())
+        if ready["checks"]["generator"].startswith("ok") or time.monotonic() > deadline:
+            return ready
+        time.sleep(0.5)
+
+
 @contextlib.contextmanager
 def triagebot_serve(env: Mapping[str, str], workdir: Path) -> Iterator[str]:
     """Run `triagebot serve` with `env` on a free port; yield its base URL; stop it afterwards."""
@@ -45,7 +63,9 @@ def serve_in_thread(app: Any) -> Iterator[str]:
     base_url = f"http://127.0.0.1:{server.server_port}"
     try:
         deadline = time.monotonic() + BOOT_TIMEOUT_S
-        while not healthy(base_url) and time.monotonic() < deadline:
+        while not healthy(base_url):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{base_url}/healthz did not answer 200 in {BOOT_TIMEOUT_S} s")
             time.sleep(0.1)
         yield base_url
     finally:

@@ -8,7 +8,8 @@ import pytest
 from flask import Flask
 
 from bot.dashboard.api import MAX_BODY_BYTES, MAX_TEXT_CHARS
-from tests.bot.dashboard.fakes import PASSWORD, FakeServices, signed_in_client
+from bot.services import Services
+from tests.bot.dashboard.fakes import PASSWORD, FakeDrafter, signed_in_client
 
 BEARER = {"Authorization": f"Bearer {PASSWORD}"}
 
@@ -49,13 +50,13 @@ def test_anonymous_request_is_refused_and_bearer_is_accepted(app: Flask) -> None
     assert good.status_code == 200 and good.get_json()["label"] == "positive"
 
 
-def test_draft_passes_text_and_tone(app: Flask, services: FakeServices) -> None:
+def test_draft_passes_text_and_tone(app: Flask, services: Services, drafter: FakeDrafter) -> None:
     client = app.test_client()
     body = {"text": "  my order is late  ", "tone": "formal"}
     response = client.post("/api/draft", json=body, headers=BEARER)
     assert response.status_code == 200
     assert response.get_json()["reply"].startswith("Sorry to hear that")
-    assert services.drafter.calls == [("my order is late", "formal")]
+    assert drafter.calls == [("my order is late", "formal")]
 
 
 @pytest.mark.parametrize(
@@ -97,7 +98,7 @@ def test_invalid_tone_is_refused(app: Flask) -> None:
     assert response.status_code == 400
 
 
-def test_no_model_and_no_drafter_give_503(app: Flask, services: FakeServices) -> None:
+def test_no_model_and_no_drafter_give_503(app: Flask, services: Services) -> None:
     services.drafter = None
     client = app.test_client()
     assert client.post("/api/draft", json={"text": "hi"}, headers=BEARER).status_code == 503

@@ -7,11 +7,12 @@ from pathlib import Path
 from flask import Flask
 
 from bot.dashboard import auth
+from storage.database import Database
 from tests.bot.dashboard.fakes import (
     PASSWORD,
-    FakeServices,
     csrf_of,
     make_app,
+    make_services,
     make_settings,
     signed_in_client,
 )
@@ -74,8 +75,10 @@ def test_repeated_wrong_passwords_are_throttled(app: Flask) -> None:
     assert right.status_code == 429
 
 
-def test_without_password_only_loopback_clients_are_served(tmp_path: Path) -> None:
-    app = make_app(FakeServices(make_settings(tmp_path, password=None)))
+def test_without_password_only_loopback_clients_are_served(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    app = make_app(make_services(make_settings(tmp_path, password=None), sqlite_db))
     local = app.test_client().get("/")
     assert local.status_code == 200
     assert "loopback" in local.get_data(as_text=True)

@@ -8,8 +8,9 @@ import pytest
 from flask import Flask
 
 from bot.dashboard import charts, overview
+from bot.services import Services
 from tests.bot.dashboard.conftest import PNG
-from tests.bot.dashboard.fakes import FakeServices, csrf_of, fake_repo, signed_in_client
+from tests.bot.dashboard.fakes import FakeDrafter, csrf_of, fake_repo, signed_in_client
 
 
 @pytest.mark.usefixtures("stored")
@@ -54,7 +55,9 @@ def test_a_failing_section_does_not_break_the_page(
 
 
 @pytest.mark.usefixtures("stored")
-def test_try_form_classifies_and_drafts(app: Flask, services: FakeServices) -> None:
+def test_try_form_classifies_and_drafts(
+    app: Flask, services: Services, drafter: FakeDrafter
+) -> None:
     client = signed_in_client(app)
     token = csrf_of(client.get("/").get_data(as_text=True))
     response = client.post("/try", data={"csrf_token": token, "text": "Where is my refund?"})
@@ -62,16 +65,18 @@ def test_try_form_classifies_and_drafts(app: Flask, services: FakeServices) -> N
     assert response.status_code == 200
     assert 'id="try-label" class="label-negative">negative<' in html
     assert "Sorry to hear that" in html
-    assert services.drafter.calls == [("Where is my refund?", None)]
+    assert drafter.calls == [("Where is my refund?", None)]
 
 
-def test_try_form_without_csrf_token_is_refused(app: Flask, services: FakeServices) -> None:
+def test_try_form_without_csrf_token_is_refused(
+    app: Flask, services: Services, drafter: FakeDrafter
+) -> None:
     client = signed_in_client(app)
     assert client.post("/try", data={"text": "hello"}).status_code == 403
-    assert services.drafter.calls == []
+    assert drafter.calls == []
 
 
-def test_try_form_reports_drafting_unavailable(app: Flask, services: FakeServices) -> None:
+def test_try_form_reports_drafting_unavailable(app: Flask, services: Services) -> None:
     services.drafter = None
     client = signed_in_client(app)
     token = csrf_of(client.get("/").get_data(as_text=True))

@@ -11,27 +11,20 @@ import pytest
 
 from tests.bot.dashboard.browser import drive_dashboard
 from tests.bot.dashboard.fakes import PASSWORD
-from tests.bot.dashboard.server import serve_env, triagebot_serve
+from tests.bot.dashboard.server import serve_env, triagebot_serve, wait_for_generator
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def optional_fixture(request: pytest.FixtureRequest, name: str) -> Any:
-    try:
-        return request.getfixturevalue(name)
-    except pytest.FixtureLookupError:
-        return None
-
-
 @pytest.fixture
 def served(
-    tmp_path: Path, tiny_classifier_dir: Path, request: pytest.FixtureRequest
-) -> Iterator[tuple[str, str, bool]]:
-    """A seeded SQLite database and `triagebot serve` on it: (base URL, version, drafts on)."""
+    tmp_path: Path, tiny_classifier_dir: Path, tiny_lm_dir: Path
+) -> Iterator[tuple[str, str]]:
+    """A seeded SQLite database and `triagebot serve` on it with the tiny generator loaded:
+    (base URL, classifier version)."""
     from storage.database import Database
     from tests.bot.dashboard.seed import seed_dashboard, write_plots
 
-    generator_dir = optional_fixture(request, "tiny_generator_dir")
     model_dir = tmp_path / "models" / Path(tiny_classifier_dir).name
     shutil.copytree(tiny_classifier_dir, model_dir)  # the fixture's dir is shared: plot a copy
     write_plots(model_dir)
@@ -44,17 +37,17 @@ def served(
         tmp_path,
         database_url=url,
         classifier_dir=model_dir,
-        generator_dir=generator_dir,
+        generator_dir=tiny_lm_dir,
         password=PASSWORD,
     )
     with triagebot_serve(env, tmp_path) as base_url:
-        yield base_url, model_dir.name, generator_dir is not None
+        ready = wait_for_generator(base_url)
+        assert ready["checks"]["generator"].startswith("ok"), ready  # the "try" form drafts
+        yield base_url, model_dir.name
 
 
 def test_dashboard_served_by_triagebot_serve(
-    browser_context: Any, served: tuple[str, str, bool], tmp_path: Path
+    browser_context: Any, served: tuple[str, str], tmp_path: Path
 ) -> None:
-    base_url, version, drafts = served
-    drive_dashboard(
-        browser_context, base_url, version, tmp_path / "dashboard.png", expect_draft=drafts
-    )
+    base_url, version = served
+    drive_dashboard(browser_context, base_url, version, tmp_path / "dashboard.png")

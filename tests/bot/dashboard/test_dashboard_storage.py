@@ -7,25 +7,25 @@ from pathlib import Path
 import pytest
 
 from bot.dashboard import overview
-from tests.bot.dashboard.fakes import FakeServices, make_settings
+from bot.services import Services
+from storage.database import Database
+from tests.bot.dashboard.fakes import make_services, make_settings
 
 
 @pytest.fixture
-def seeded(tmp_path: Path) -> FakeServices:
-    from storage.database import Database
+def seeded(tmp_path: Path, sqlite_db: Database) -> Services:
     from tests.bot.dashboard.seed import seed_dashboard
 
-    db = Database.from_url(f"sqlite:///{tmp_path / 'dash.db'}")
-    db.upgrade()
+    db = sqlite_db
     model_dir = tmp_path / "clf-test-1"
     model_dir.mkdir()
     (model_dir / "roc.png").write_bytes(b"png")
-    services = FakeServices(make_settings(tmp_path), db=db)
+    services = make_services(make_settings(tmp_path), db)
     services.total = seed_dashboard(db, version="clf-test-1", path=model_dir)  # type: ignore[attr-defined]
     return services
 
 
-def test_overview_reads_every_section_from_storage(seeded: FakeServices) -> None:
+def test_overview_reads_every_section_from_storage(seeded: Services) -> None:
     data = overview.collect(seeded)
     assert data.problems == []
     assert data.classifier.version == "clf-test-1"

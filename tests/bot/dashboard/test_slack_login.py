@@ -10,14 +10,15 @@ import pytest
 from flask import Flask
 
 from bot.settings import load_settings
-from tests.bot.dashboard.fakes import FakeServices, make_app
+from storage.database import Database
+from tests.bot.dashboard.fakes import make_app, make_services
 from tests.fixtures.slack import FakeSlack
 
 TEAM, ADMIN, MEMBER = "T0LOGIN", "U0ADMIN", "U0MEMBER"
 
 
 @pytest.fixture
-def app(fake_slack: FakeSlack, tmp_path: Path) -> Flask:
+def app(fake_slack: FakeSlack, tmp_path: Path, sqlite_db: Database) -> Flask:
     settings = load_settings(
         None,
         models={"DATA_DIR": str(tmp_path), "CLASSIFIER_PATH": ""},
@@ -30,9 +31,9 @@ def app(fake_slack: FakeSlack, tmp_path: Path) -> Flask:
             "SLACK_SIGNING_SECRET": "signing-secret",
         },
     )
-    services = FakeServices(settings)
+    services = make_services(settings, sqlite_db)
     installed = SimpleNamespace(bot_token="xoxb-installed")
-    services.installation_store = SimpleNamespace(  # type: ignore[attr-defined]
+    services.installation_store = SimpleNamespace(
         find_bot=lambda *, enterprise_id, team_id: installed if team_id == TEAM else None
     )
     fake_slack.admins.add(ADMIN)

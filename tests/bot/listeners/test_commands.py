@@ -111,4 +111,5 @@ def test_admin_promote_and_rollback(bot: BotHarness, tmp_path) -> None:
     texts = sorted(c.params["text"] for c in calls)
     assert any("Could not promote `nope`" in t for t in texts)
     assert any("`clf-a` is the active classifier again" in t for t in texts)
-    assert repo.get_active_model_version(db, kind="classifier").version == "clf-a"
+    active = repo.get_active_model_version(db, kind="classifier")
+    assert active is not None and active.version == "clf-a"

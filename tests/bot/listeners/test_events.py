@@ -104,7 +104,8 @@ def test_deleted_message_text_is_forgotten(watched: BotHarness) -> None:
     db = watched.services.db
     watched.event(message_event("my order never arrived", ts="4.1"), event_id="E8")
     watched.settle()
-    assert repo.get_prediction(db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="4.1").text
+    stored = repo.get_prediction(db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="4.1")
+    assert stored is not None and stored.text
     deleted = {
         "type": "message",
         "subtype": "message_deleted",

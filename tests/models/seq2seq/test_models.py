@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 import pytest
 import torch
 
 from models.errors import GeneratorError
-from models.seq2seq.config import Seq2SeqConfig
+from models.seq2seq.config import Arch, Seq2SeqConfig
 from models.seq2seq.decoding import greedy_decode
 from models.seq2seq.generator import Seq2SeqGenerator, encode_sources
 from models.seq2seq.io import build_model, load_seq2seq, save_seq2seq
@@ -16,8 +18,17 @@ ARCHS = ["lstm", "transformer"]
 
 
 def tiny_config(arch: str, vocab_size: int = 50) -> Seq2SeqConfig:
-    return Seq2SeqConfig(arch=arch, vocab_size=vocab_size, d_model=16, layers=2, heads=2, ffn=32,
-                         dropout=0.0, max_src_tokens=12, max_tgt_tokens=10)  # fmt: skip
+    return Seq2SeqConfig(
+        arch=cast(Arch, arch),
+        vocab_size=vocab_size,
+        d_model=16,
+        layers=2,
+        heads=2,
+        ffn=32,
+        dropout=0.0,
+        max_src_tokens=12,
+        max_tgt_tokens=10,
+    )
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -1,0 +1,172 @@
+"""Dashboard pages: the overview, sign-in/out, the "try it" form and the evaluation plots."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from werkzeug.wrappers import Response as BaseResponse
+
+from bot import metrics
+from bot.dashboard.api import ApiError, classify_text, draft_text, validate_text, validate_tone
+from bot.dashboard.auth import (
+    access,
+    csrf_token,
+    csrf_valid,
+    login_configured,
+    password_configured,
+    password_matches,
+    sign_in,
+    sign_out,
+    throttle,
+)
+from bot.dashboard.charts import label_mix_svg, legend
+from bot.dashboard.overview import collect, plot_path
+from bot.dashboard.slack_login import register_slack_login, slack_login_enabled
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+logger = logging.getLogger(__name__)
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+
+
+def build_pages(services: Services) -> Blueprint:
+    """The dashboard blueprint (pages, static files, plots) bound to `services`."""
+    pages = Blueprint(
+        "dashboard",
+        __name__,
+        template_folder="templates",
+        static_folder="static",
+        static_url_path="/dashboard/static",
+    )
+    settings = services.settings
+
+    @pages.context_processor
+    def inject() -> dict[str, Any]:
+        return {
+            "csrf_token": csrf_token,
+            "password_mode": password_configured(settings),
+            "slack_login": slack_login_enabled(settings),
+            "login_mode": login_configured(settings),
+            "signed_in": access(settings) == "ok",
+        }
+
+    @pages.after_request
+    def secure(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def gate() -> BaseResponse | None:
+        """None when the request may proceed; otherwise the refusal or the way to sign in."""
+        state = access(settings)
+        if state == "loopback_only":
+            return Response(render_template("dashboard/refused.html"), status=403)
+        if state == "login":
+            return redirect(url_for("dashboard.handle_login"))
+        return None
+
+    @pages.get("/")
+    def handle_index() -> BaseResponse | str:
+        metrics.count_request("dashboard")
+        return gate() or render_overview()
+
+    def render_overview(status: int = 200, **extra: Any) -> Response:
+        data = collect(services)
+        page = render_template(
+            "dashboard/index.html",
+            data=data,
+            chart=label_mix_svg(data.label_days),
+            legend=legend(),
+            limits={"text": 4000},
+            **extra,
+        )
+        return Response(page, status=status)
+
+    @pages.post("/try")
+    def handle_try() -> BaseResponse:
+        refused = gate()
+        if refused is not None:
+            return refused
+        if not csrf_valid(request.form.get("csrf_token")):
+            abort(403, description="The form expired or lacks its CSRF token. Reload the page.")
+        text = request.form.get("text", "")
+        try:
+            text = validate_text(text)
+            prediction = classify_text(services, text)
+        except ApiError as error:
+            return render_overview(error.status, try_error=error.message, try_text=text)
+        draft, draft_error = None, None
+        try:
+            draft = draft_text(services, text, validate_tone(request.form.get("tone") or None))
+        except ApiError as error:
+            draft_error = error.message
+        return render_overview(
+            try_text=text, prediction=prediction, draft=draft, draft_error=draft_error
+        )
+
+    @pages.route("/login", methods=["GET", "POST"])
+    def handle_login() -> BaseResponse | tuple[str, int] | str:
+        if not login_configured(settings):
+            return redirect(url_for("dashboard.handle_index"))
+        if request.method == "GET":
+            return render_template("dashboard/login.html")
+        return attempt_login()
+
+    def attempt_login() -> BaseResponse | tuple[str, int]:
+        address = request.remote_addr or "?"
+        if not csrf_valid(request.form.get("csrf_token")):
+            return render_template("dashboard/login.html", error="Form expired, try again."), 400
+        if throttle().blocked(address):
+            return render_template("dashboard/login.html", error="Too many attempts."), 429
+        if not password_matches(request.form.get("password", ""), settings):
+            throttle().failed(address)
+            logger.warning("dashboard: wrong password from %s", address)
+            return render_template("dashboard/login.html", error="Wrong password."), 401
+        throttle().succeeded(address)
+        sign_in()
+        return redirect(url_for("dashboard.handle_index"))
+
+    @pages.post("/logout")
+    def handle_logout() -> BaseResponse:
+        if not csrf_valid(request.form.get("csrf_token")):
+            abort(403, description="The form lacks its CSRF token.")
+        sign_out()
+        return redirect(url_for("dashboard.handle_login"))
+
+    register_slack_login(pages, services)
+
+    @pages.get("/dashboard/plots/<name>.png")
+    def handle_plot(name: str) -> BaseResponse:
+        refused = gate()
+        if refused is not None:
+            return refused
+        # Only the fixed names in PLOT_NAMES resolve: no part of the URL reaches the filesystem.
+        path = plot_path(services, name)
+        if path is None:
+            abort(404)
+        response = send_file(path, mimetype="image/png", max_age=60)
+        response.headers["Cache-Control"] = "private, max-age=60"
+        return response
+
+    return pages

@@ -1,0 +1,1 @@
+"""The sentiment classifier: arguments, training loop, batching, metrics, the TF-IDF baseline."""

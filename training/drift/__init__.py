@@ -1,0 +1,1 @@
+"""Drift: detection and the daily check, the replay simulation and its report."""

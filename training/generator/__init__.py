@@ -1,0 +1,1 @@
+"""The reply generator: (message, reply) pairs, seq2seq training, draft scoring and the lineup."""

@@ -13,7 +13,9 @@ from bot.cli.errors import CommandError
 from bot.services import Drafter, Predictor, Retrainer, Services, UnavailableRetrainer
 from bot.settings import Settings
 from models.holder import ModelHolder
+from storage import repositories as repo
 from storage.database import Database
+from storage.errors import NotFound, StorageError
 
 if TYPE_CHECKING:
     from bot.drafting import DraftService
@@ -30,7 +32,6 @@ def classifier_path(settings: Settings, db: Database) -> Path:
     """
     if settings.models.classifier_path:
         return Path(settings.models.classifier_path)
-    from storage import repositories as repo
 
     active = repo.get_active_model_version(db, kind="classifier")
     if active is None:
@@ -50,8 +51,6 @@ def load_classifier(settings: Settings, path: Path) -> SentimentPredictor:
 
 def ensure_registered(db: Database, predictor: Predictor, path: Path) -> None:
     """Register a classifier loaded from `CLASSIFIER_PATH` so its predictions can be stored."""
-    from storage import repositories as repo
-    from storage.errors import NotFound
 
     try:
         repo.get_model_version(db, version=predictor.version)
@@ -128,7 +127,6 @@ def load_draft_service(settings: Settings) -> DraftService:
 def optional_classifier(settings: Settings, db: Database) -> SentimentPredictor | None:
     """`CLASSIFIER_PATH` or the active classifier, loaded; None when there is neither (the CLI's
     drafting and evaluation then fall back to the keyword guess)."""
-    from storage.errors import StorageError
 
     try:
         return load_classifier(settings, classifier_path(settings, db))

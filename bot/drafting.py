@@ -22,6 +22,8 @@ from models.holder import ModelHolder
 from models.retrieval import Embedder, HashingEmbedder, Pair, ReplyRetriever
 from models.types import Draft
 from storage.database import Database
+from storage.errors import StorageError
+from storage.repositories import list_approved_replies
 
 logger = logging.getLogger(__name__)
 
@@ -134,8 +136,6 @@ class DraftService:
     def _approved(self, team_id: str | None) -> list[Pair]:
         if self.db is None:
             return []
-        from storage.errors import StorageError
-        from storage.repositories import list_approved_replies
 
         try:
             records = list_approved_replies(self.db, team_id=team_id, limit=500)

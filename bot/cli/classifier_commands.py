@@ -7,14 +7,17 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.cli.errors import CommandError
 from bot.settings import Settings
+from storage.database import Database
+from storage.repositories import (
+    activate_model_version,
+    get_active_model_version,
+    register_model_version,
+)
 from training.data.corpora import TRAINING_MIX
-
-if TYPE_CHECKING:
-    from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -90,8 +93,6 @@ def _add_train_options(parser: Any, *, suppress: bool) -> None:
 
 
 def _database(settings: Settings) -> Database:
-    from storage.database import Database
-
     return Database.from_settings(settings.storage)
 
 
@@ -99,7 +100,6 @@ def active_classifier_dir(settings: Settings) -> Path:
     """CLASSIFIER_PATH when set, else the active classifier registered in storage."""
     if settings.models.classifier_path:
         return Path(settings.models.classifier_path)
-    from storage.repositories import get_active_model_version
 
     record = get_active_model_version(_database(settings), kind=KIND)
     if record is None:
@@ -165,8 +165,6 @@ def handle_train(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _active_exists(settings: Settings) -> bool:
-    from storage.repositories import get_active_model_version
-
     record = get_active_model_version(_database(settings), kind=KIND)
     if record is not None and Path(record.path).is_dir():
         print(f"classifier {record.version} is active ({record.path}); nothing to do")
@@ -181,12 +179,6 @@ def _active_exists(settings: Settings) -> bool:
 def _register(
     settings: Settings, model_dir: Path, metrics: dict[str, Any], parent: Path | None, data: str
 ) -> None:
-    from storage.repositories import (
-        activate_model_version,
-        get_active_model_version,
-        register_model_version,
-    )
-
     db = _database(settings)
     summary = {
         k: metrics[k]

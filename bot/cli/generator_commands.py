@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.settings import Settings
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,6 @@ def handle_draft(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
-    from storage.database import Database
     from training.generator.args import Seq2SeqTrainingArgs
     from training.generator.pairs import PairSplits, approved_pairs, load_pairs, split_pairs
     from training.generator.trainer import train_seq2seq
@@ -178,7 +178,6 @@ def _sentiment_function(settings: Settings) -> tuple[Any, str]:
     """The classifier's label when one is configured or active, else the keyword guess."""
     from bot.composition import optional_classifier
     from bot.drafting import guess_sentiment
-    from storage.database import Database
 
     predictor = optional_classifier(settings, Database.from_settings(settings.storage))
     if predictor is None:

@@ -9,13 +9,12 @@ import json
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from bot.cli.errors import CommandError
 from bot.settings import Settings
-
-if TYPE_CHECKING:
-    from storage.database import Database
+from storage import repositories as repo
+from storage.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +57,6 @@ def register(sub: Any) -> None:
 
 
 def open_db(settings: Settings) -> Database:
-    from storage.database import Database
-
     db = Database.from_settings(settings.storage)
     db.check_current()
     return db
@@ -92,8 +89,6 @@ def _version_dict(record: Any) -> dict[str, Any]:
 
 
 def handle_models_list(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import repositories as repo
-
     versions = repo.list_model_versions(open_db(settings), kind=args.kind)
     versions = sorted(versions, key=lambda v: v.created_at, reverse=True)
     if args.json:
@@ -114,8 +109,6 @@ def handle_models_list(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_models_promote(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import repositories as repo
-
     db = open_db(settings)
     record = repo.get_model_version(db, version=args.version)
     if not Path(record.path).exists():
@@ -129,8 +122,6 @@ def handle_models_promote(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
-    from storage import repositories as repo
-
     active = repo.rollback_model(open_db(settings), kind=args.kind)
     print(f"rolled back: {active.kind} {active.version} is active again")
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -120,23 +121,15 @@ def test_train_then_evaluate(cli_env, tiny_pairs_csv, capsys) -> None:
     )
 
 
+def tiny_train_args(pairs: Path) -> list[str]:
+    """`train generator` on the tiny pairs with a model small enough for a test."""
+    tiny = ["--epochs", "1", "--d-model", "16", "--layers", "1", "--vocab-size", "150", "--quiet"]
+    return ["train", "generator", "--pairs", str(pairs), *tiny]
+
+
 def test_train_generator_defaults_to_a_dir_under_data_dir(cli_env, tiny_pairs_csv, capsys) -> None:
     code, _, _ = run(
-        [
-            "train",
-            "generator",
-            "--pairs",
-            str(tiny_pairs_csv),
-            "--epochs",
-            "1",
-            "--d-model",
-            "16",
-            "--layers",
-            "1",
-            "--vocab-size",
-            "150",
-            "--quiet",
-        ],
+        tiny_train_args(tiny_pairs_csv),
         capsys,
     )
     assert code == 0
@@ -188,19 +181,7 @@ def test_train_generator_with_the_teams_approved_replies(cli_env, tiny_pairs_csv
         out_dir = cli_env / f"gen{len(extra)}"
         code, _, _ = run(
             [
-                "train",
-                "generator",
-                "--pairs",
-                str(tiny_pairs_csv),
-                "--epochs",
-                "1",
-                "--d-model",
-                "16",
-                "--layers",
-                "1",
-                "--vocab-size",
-                "150",
-                "--quiet",
+                *tiny_train_args(tiny_pairs_csv),
                 "--output-dir",
                 str(out_dir),
                 *extra,

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from storage.database import Database
 from tests.fixtures.fake_slack import (
     SIGNING_SECRET,
     FakeSlack,
@@ -299,7 +300,7 @@ def tagging(fake: FakeSlack, sent: dict[str, Any], settle: float) -> dict[str, A
     }
 
 
-def count_predictions(db: Any) -> int:
+def count_predictions(db: Database) -> int:
     from sqlalchemy import func, select
 
     from storage.orm import PredictionRow

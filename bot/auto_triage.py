@@ -18,6 +18,7 @@ from bot.blocks.draft import build_draft_blocks
 from bot.blocks.triage import build_alert_blocks
 from bot.services import Services
 from bot.slack_api import call_or_skip
+from models.types import Prediction
 from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,7 @@ def _alert(
     team_id: str,
     event: dict[str, Any],
     text: str,
-    prediction: Any,
+    prediction: Prediction,
 ) -> str:
     if not policy.escalation_channel:
         logger.debug("negative message in %s but no escalation channel", event.get("channel"))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.blocks.common import Block, actions, button, header, section
+from storage.records import ChannelSettingsRecord, DriftReportRecord, ModelVersionRecord
 
 HOME_VERSION_LIMIT = 8
 
@@ -16,12 +17,12 @@ class HomeData:
 
     watched: list[tuple[str, str]]  # (channel id, mode)
     is_admin: bool = False
-    versions: list[Any] = field(default_factory=list)  # ModelVersionRecord
+    versions: list[ModelVersionRecord] = field(default_factory=list)
     label_mix: dict[str, int] = field(default_factory=dict)
     feedback_week: int = 0
     feedback_total: int = 0
-    drift: Any = None  # drift report record or None
-    channel_settings: list[Any] = field(default_factory=list)  # ChannelSettingsRecord
+    drift: DriftReportRecord | None = None
+    channel_settings: list[ChannelSettingsRecord] = field(default_factory=list)
 
 
 def build_home_view(data: HomeData) -> dict[str, Any]:
@@ -99,12 +100,10 @@ def _version_lines(versions: list[Any]) -> str:
     return "\n".join(lines)
 
 
-def _drift_line(report: Any) -> str:
+def _drift_line(report: DriftReportRecord | None) -> str:
     if report is None:
         return "_no drift check yet_"
-    fired = list(getattr(report, "fired", []) or [])
-    when = getattr(report, "created_at", None)
-    stamp = f" (checked {when:%Y-%m-%d %H:%M})" if when is not None else ""
-    if fired:
-        return f":warning: drift signals: {', '.join(fired)}{stamp}"
+    stamp = f" (checked {report.created_at:%Y-%m-%d %H:%M})"
+    if report.fired:
+        return f":warning: drift signals: {', '.join(report.fired)}{stamp}"
     return f":white_check_mark: no drift signal{stamp}"

@@ -6,13 +6,14 @@ from typing import Any
 
 from bot.blocks.common import Block, actions, button, confidence_bar, context, quote, section
 from bot.payloads import encode
+from models.types import Prediction
 
 EMOJI_FALLBACK = {"negative": "rage", "neutral": "speech_balloon", "positive": "tada"}
 
 
 def build_prediction_blocks(
     text: str,
-    prediction: Any,
+    prediction: Prediction,
     *,
     emoji: dict[str, str] | None = None,
     feedback_state: dict[str, Any] | None = None,
@@ -50,6 +51,6 @@ def build_prediction_blocks(
     return blocks
 
 
-def build_prediction_text(prediction: Any) -> str:
+def build_prediction_text(prediction: Prediction) -> str:
     """The notification fallback text of a prediction message."""
     return f"Sentiment: {prediction.label} ({prediction.confidence:.0%})"

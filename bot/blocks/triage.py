@@ -6,6 +6,7 @@ from typing import Any
 
 from bot.blocks.common import Block, actions, button, context, quote, section
 from bot.payloads import encode
+from models.types import Prediction
 
 MODES = ("tag", "alert", "suggest")
 MODE_HELP = {
@@ -48,7 +49,7 @@ def build_alert_blocks(
     channel_id: str,
     user_id: str,
     text: str,
-    prediction: Any,
+    prediction: Prediction,
     permalink: str | None,
     feedback_state: dict[str, Any],
 ) -> list[Block]:

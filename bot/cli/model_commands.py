@@ -15,6 +15,7 @@ from bot.cli.errors import CommandError
 from bot.settings import Settings
 from storage import repositories as repo
 from storage.database import Database
+from storage.records import ModelVersionRecord
 
 logger = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ def handle_retrain(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if result.outcome in ("failed", "skipped") else 0
 
 
-def _version_dict(record: Any) -> dict[str, Any]:
+def _version_dict(record: ModelVersionRecord) -> dict[str, Any]:
     data = dataclasses.asdict(record)
     return {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in data.items()}
 

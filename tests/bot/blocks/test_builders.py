@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
+from datetime import UTC, datetime
 
 from bot.blocks.common import confidence_bar
 from bot.blocks.draft import build_draft_blocks, build_draft_edit_modal, build_working_modal
@@ -12,6 +12,7 @@ from bot.blocks.home import HomeData, build_home_view
 from bot.blocks.prediction import build_prediction_blocks
 from bot.blocks.triage import build_alert_blocks, build_help_text, build_mode_prompt_blocks
 from models.types import Draft, Prediction
+from storage.records import DriftReportRecord, ModelVersionRecord
 
 PREDICTION = Prediction(
     "negative", 0.87, {"negative": 0.87, "neutral": 0.1, "positive": 0.03}, "clf-1"
@@ -90,13 +91,19 @@ def test_home_for_users_hides_admin_controls() -> None:
 
 
 def test_home_for_admins_shows_versions_mix_drift_and_buttons() -> None:
-    version = SimpleNamespace(
+    now = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
+    version = ModelVersionRecord(
         version="clf-2",
         kind="classifier",
+        path="var/models/clf-2",
+        parent_version=None,
         status="active",
         metrics={"macro_f1": 0.71, "accuracy": 0.8},
+        data_snapshot={},
+        created_at=now,
+        activated_at=now,
     )
-    drift = SimpleNamespace(fired=["label_psi"], created_at=None)
+    drift = DriftReportRecord(id=1, created_at=now, metrics={}, fired=["label_psi"])
     view = build_home_view(
         HomeData(
             watched=[],
@@ -109,6 +116,13 @@ def test_home_for_admins_shows_versions_mix_drift_and_buttons() -> None:
         )
     )
     text = json.dumps(view)
-    for part in ("clf-2", "macro_f1 0.710", "negative: 3 (75%)", "label_psi", "home_rollback"):
+    for part in (
+        "clf-2",
+        "macro_f1 0.710",
+        "negative: 3 (75%)",
+        "label_psi",
+        "2026-11-02 09:30",
+        "home_rollback",
+    ):
         assert part in text
     assert len(view["blocks"]) <= 100

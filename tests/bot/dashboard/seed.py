@@ -6,12 +6,12 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import update
 
 from models.types import LABELS
 from storage import repositories as repo
+from storage.database import Database
 from storage.orm import PredictionRow
 
 CLASSIFIER_METRICS = {"macro_f1": 0.712, "accuracy": 0.781, "ece": 0.043}
@@ -37,7 +37,7 @@ def write_plots(directory: Path, seed: int = 13) -> None:
     write_report(directory, truth, probs, history=history)
 
 
-def seed_dashboard(db: Any, *, version: str, path: Path, days: int = 30) -> int:
+def seed_dashboard(db: Database, *, version: str, path: Path, days: int = 30) -> int:
     """Register `version` at `path` as the active classifier and add a month of activity."""
     repo.register_model_version(
         db, kind="classifier", version=version, path=str(path), metrics=CLASSIFIER_METRICS
@@ -65,7 +65,7 @@ def seed_dashboard(db: Any, *, version: str, path: Path, days: int = 30) -> int:
     return count
 
 
-def _predictions(db: Any, version: str, days: int) -> int:
+def _predictions(db: Database, version: str, days: int) -> int:
     rng = random.Random(7)
     now = datetime.now(UTC)
     count = 0

@@ -5,11 +5,11 @@ from __future__ import annotations
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from storage import repositories as repo
+from storage.database import Database
 from tests.training.retrain.test_retraining_data import (
     BASE_WORDS,
     SHIFTED_WORDS,
@@ -33,7 +33,7 @@ def trained_active_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return train_tiny_active(tiny, root / "clf-base")
 
 
-def _activate(db: Any, model_dir: Path, tmp_path: Path) -> str:
+def _activate(db: Database, model_dir: Path, tmp_path: Path) -> str:
     """Copy the model into this test's data dir and make it the active classifier."""
     target = tmp_path / "models" / model_dir.name
     shutil.copytree(model_dir, target)
@@ -43,13 +43,13 @@ def _activate(db: Any, model_dir: Path, tmp_path: Path) -> str:
     return target.name
 
 
-def _store_feedback(db: Any, rows: Sequence[tuple[str, str]]) -> None:
+def _store_feedback(db: Database, rows: Sequence[tuple[str, str]]) -> None:
     for number, (text, label) in enumerate(rows):
         repo.record_feedback(db, label=label, source="command", user_id=f"U{number % 4}", text=text)
 
 
 def test_better_candidate_is_registered_and_promoted(
-    db: Any, database_url: str, trained_active_dir: Path, tmp_path: Path
+    db: Database, database_url: str, trained_active_dir: Path, tmp_path: Path
 ) -> None:
     settings = tiny_settings(tmp_path, database_url)
     active = _activate(db, trained_active_dir, tmp_path)
@@ -74,7 +74,7 @@ def test_better_candidate_is_registered_and_promoted(
 
 
 def test_candidate_trained_on_corrupted_labels_is_rejected(
-    sqlite_db: Any, trained_active_dir: Path, tmp_path: Path
+    sqlite_db: Database, trained_active_dir: Path, tmp_path: Path
 ) -> None:
     url = str(sqlite_db.engine.url)
     settings = tiny_settings(tmp_path, url, FEEDBACK_WEIGHT=5.0)
@@ -93,7 +93,7 @@ def test_candidate_trained_on_corrupted_labels_is_rejected(
 
 
 def test_scheduled_retrain_without_enough_feedback_is_skipped_and_recorded(
-    sqlite_db: Any, tmp_path: Path
+    sqlite_db: Database, tmp_path: Path
 ) -> None:
     settings = tiny_settings(tmp_path, str(sqlite_db.engine.url), RETRAIN_MIN_FEEDBACK=5)
     repo.register_model_version(
@@ -107,7 +107,7 @@ def test_scheduled_retrain_without_enough_feedback_is_skipped_and_recorded(
     assert repo.list_training_runs(sqlite_db, limit=1)[0].outcome == "skipped"
 
 
-def test_retrain_without_active_model_fails_cleanly(sqlite_db: Any, tmp_path: Path) -> None:
+def test_retrain_without_active_model_fails_cleanly(sqlite_db: Database, tmp_path: Path) -> None:
     settings = tiny_settings(tmp_path, str(sqlite_db.engine.url))
     result = retrain_once("admin", db=sqlite_db, settings=settings)
     assert result.outcome == "failed" and "no active classifier" in result.reason

@@ -23,8 +23,8 @@ BOT_SCOPES = (
     "channels:history",
     "channels:read",
     "groups:history",
+    "groups:read",
     "app_mentions:read",
-    "im:write",
     "users:read",
 )
 

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot import metrics
 from bot.blocks.draft import build_draft_blocks
-from bot.blocks.triage import build_alert_blocks
+from bot.blocks.triage import build_alert_blocks, build_alert_text
 from bot.services import Services
 from bot.slack_api import call_or_skip
 from models.types import Prediction
@@ -135,7 +135,7 @@ def _alert(
         client.chat_postMessage,
         channel=policy.escalation_channel,
         blocks=blocks,
-        text=f"Upset customer in <#{event['channel']}>",
+        text=build_alert_text(channel_id=str(event["channel"]), text=text),
         unfurl_links=False,
     )
     return ", alerted" if posted is not None else ", alert skipped"

@@ -10,6 +10,7 @@ import logging
 
 from slack_sdk import WebClient
 
+from bot.blocks.common import escape_mrkdwn
 from bot.services import Services
 from bot.slack_api import call_or_skip
 from storage import repositories as repo
@@ -41,15 +42,16 @@ def start_retrain(services: Services, client: WebClient, *, team_id: str, user_i
 
 
 def promote(services: Services, *, team_id: str, user_id: str, version: str) -> str:
-    """Make `version` the active model of its kind."""
+    """Make `version` (as the admin typed it) the active model of its kind."""
+    shown = escape_mrkdwn(version)
     try:
         record = repo.get_model_version(services.db, version=version)
         if record is None:
-            return f"There is no model version `{version}`. See `/triage status`."
+            return f"There is no model version `{shown}`. See `/triage status`."
         repo.activate_model_version(services.db, kind=record.kind, version=version)
     except StorageError as exc:
         logger.warning("promote %s refused: %s", version, exc)
-        return f"Could not promote `{version}`: {exc}"
+        return f"Could not promote `{shown}`: {escape_mrkdwn(str(exc))}"
     _audit(services, team_id=team_id, user_id=user_id, action="promote", detail=version)
     services.models_changed()
     return f":white_check_mark: `{version}` is now the active {record.kind}."
@@ -58,12 +60,12 @@ def promote(services: Services, *, team_id: str, user_id: str, version: str) -> 
 def rollback(services: Services, *, team_id: str, user_id: str, kind: str = "classifier") -> str:
     """Reactivate the previously active version of `kind`."""
     if kind not in KINDS:
-        return f"Unknown model kind `{kind}`: use classifier or generator."
+        return f"Unknown model kind `{escape_mrkdwn(kind)}`: use classifier or generator."
     try:
         record = repo.rollback_model(services.db, kind=kind)
     except StorageError as exc:
         logger.warning("rollback of %s refused: %s", kind, exc)
-        return f"Could not roll back the {kind}: {exc}"
+        return f"Could not roll back the {kind}: {escape_mrkdwn(str(exc))}"
     _audit(services, team_id=team_id, user_id=user_id, action="rollback", detail=record.version)
     services.models_changed()
     return f":rewind: Rolled back: `{record.version}` is the active {kind} again."

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.blocks.common import escape_mrkdwn
 from bot.services import Services
 from bot.slack_api import call_or_skip
 from storage import repositories as repo
@@ -29,7 +30,9 @@ def post_reply(
     channel_id = state.get("c")
     if not channel_id or not reply.strip():
         return False
-    kwargs: dict[str, Any] = {"channel": channel_id, "text": reply}
+    # The reply is plain text (a model's draft or the edit modal's input): `<!channel>` in it
+    # must not ping anyone.
+    kwargs: dict[str, Any] = {"channel": channel_id, "text": escape_mrkdwn(reply)}
     if state.get("th"):
         kwargs["thread_ts"] = state["th"]
     if call_or_skip(client.chat_postMessage, **kwargs) is None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 Block = dict[str, Any]
 SECTION_TEXT_LIMIT = 3000
+
+# The only entities Slack decodes in mrkdwn; text from message events already uses them.
+_ENTITY = re.compile(r"&(?:amp|lt|gt);")
+_BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 
 
 def plain(text: str) -> dict[str, Any]:
@@ -40,15 +45,44 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     return block
 
 
+def escape_mrkdwn(text: str) -> str:
+    """`text` typed by someone else, made safe to echo in mrkdwn.
+
+    Slack parses `<...>` in mrkdwn (`<!channel>`, `<@U123>`, `<#C123>`, `<https://x|label>`), so
+    `<` and `>` become `&lt;` and `&gt;`, and a bare `&` becomes `&amp;`. An `&amp;`, `&lt;` or
+    `&gt;` already there is kept: message events arrive with Slack's own escaping, which must not
+    be doubled (a customer's `a < b` would show as `a &lt; b`). Use it on customer messages,
+    drafts and anything else users typed; never on links and mentions the bot composes.
+
+    Example:
+        >>> escape_mrkdwn("<!channel> refund & <https://evil.example|here>")
+        '&lt;!channel&gt; refund &amp; &lt;https://evil.example|here&gt;'
+    """
+    return _BARE_AMPERSAND.sub("&amp;", text).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def clip(text: str, limit: int) -> str:
-    """Shorten `text` to `limit` characters, marking the cut."""
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """Shorten mrkdwn `text` to `limit` characters, marking the cut.
+
+    The cut never splits an entity (`&amp;`) or a `<...>` link or mention the bot composed.
+    """
+    if len(text) <= limit:
+        return text
+    cut = limit - 1
+    amp = text.rfind("&", max(0, cut - 4), cut)
+    entity = _ENTITY.match(text, amp) if amp != -1 else None
+    if entity and entity.end() > cut:
+        cut = amp
+    opened = text.rfind("<", 0, cut)
+    if opened != -1 and text.find(">", opened, cut) == -1:
+        cut = opened
+    return text[:cut] + "…"
 
 
 def quote(text: str, limit: int = 300) -> str:
-    """A one-paragraph mrkdwn quote of user text."""
+    """A one-paragraph mrkdwn quote of user text, escaped, at most `limit` characters after `> `."""
     flat = " ".join(text.split())
-    return "> " + clip(flat, limit) if flat else "> _(no text)_"
+    return "> " + clip(escape_mrkdwn(flat), limit) if flat else "> _(no text)_"
 
 
 def confidence_bar(value: float, width: int = 10) -> str:

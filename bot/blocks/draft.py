@@ -4,17 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, context, plain, quote, section
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    escape_mrkdwn,
+    plain,
+    quote,
+    section,
+)
 from bot.payloads import METADATA_LIMIT, encode
+from models.types import Draft
 
 EDIT_CALLBACK = "draft_edit_submit"
 
 
-def build_draft_blocks(draft: Any, state: dict[str, Any]) -> list[Block]:
+def build_draft_blocks(draft: Draft, state: dict[str, Any]) -> list[Block]:
     """A suggested reply with its buttons.
 
     Args:
-        draft: a `models.types.Draft`.
+        draft: the suggested reply.
         state: where to post and what for: `m` customer message, `c` channel, `th` thread ts,
             `team`; the draft text is added as `d`.
     """
@@ -31,6 +42,11 @@ def build_draft_blocks(draft: Any, state: dict[str, Any]) -> list[Block]:
             block_id="draft",
         ),
     ]
+
+
+def build_draft_text(draft: Draft) -> str:
+    """The notification fallback of a draft message: the start of the reply (escaped)."""
+    return "Suggested reply: " + clip(escape_mrkdwn(" ".join(draft.reply.split())), 200)
 
 
 def build_working_blocks(message: str) -> list[Block]:

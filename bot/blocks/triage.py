@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, context, quote, section
+from bot.blocks.common import (
+    Block,
+    actions,
+    button,
+    clip,
+    context,
+    escape_mrkdwn,
+    quote,
+    section,
+)
 from bot.payloads import encode
 from models.types import Prediction
 
@@ -67,6 +76,12 @@ def build_alert_blocks(
             block_id="feedback",
         ),
     ]
+
+
+def build_alert_text(*, channel_id: str, text: str) -> str:
+    """The notification fallback of an alert: where, and the start of the message (escaped)."""
+    flat = " ".join(text.split())
+    return f"Upset customer in <#{channel_id}>: {clip(escape_mrkdwn(flat), 150)}"
 
 
 def build_mode_prompt_blocks(channel_id: str) -> list[Block]:

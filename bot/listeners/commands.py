@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 
 from bot import metrics
-from bot.blocks.draft import build_draft_blocks
+from bot.blocks.draft import build_draft_blocks, build_draft_text
 from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
 from bot.blocks.triage import build_usage_text
 from bot.listeners.errors import guarded
@@ -64,6 +64,6 @@ def register(app: App, services: Services) -> None:
         respond(
             response_type="ephemeral",
             replace_original=False,
-            text=f"Suggested reply: {draft.reply[:200]}",
+            text=build_draft_text(draft),
             blocks=build_draft_blocks(draft, state),
         )

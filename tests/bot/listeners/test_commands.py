@@ -22,6 +22,14 @@ def test_sentiment_answers_negative_with_feedback_buttons(bot: BotHarness) -> No
     assert "feedback_wrong" in blocks_text(call.params)
 
 
+def test_sentiment_escapes_mentions_and_links_in_the_echoed_text(bot: BotHarness) -> None:
+    bot.command("/sentiment", "refund <!channel> <@U0VICTIM> <https://evil.example|here> & co")
+    (call,) = bot.slack.wait_for("response_url")
+    shown = "\n".join(call.mrkdwn())
+    assert "&lt;!channel&gt; &lt;@U0VICTIM&gt; &lt;https://evil.example|here&gt; &amp; co" in shown
+    assert "<!channel>" not in shown and "<@U0VICTIM>" not in shown
+
+
 def test_sentiment_without_text_gets_usage(bot: BotHarness) -> None:
     response = bot.command("/sentiment", "   ")
     assert response.status == 200
@@ -113,3 +121,13 @@ def test_admin_promote_and_rollback(bot: BotHarness, tmp_path) -> None:
     assert any("`clf-a` is the active classifier again" in t for t in texts)
     active = repo.get_active_model_version(db, kind="classifier")
     assert active is not None and active.version == "clf-a"
+
+
+def test_admin_answers_escape_what_the_admin_typed(bot: BotHarness) -> None:
+    bot.services.admins._admin_ids = frozenset({"U0ADMIN"})
+    bot.command("/triage", "promote <!channel>", user_id="U0ADMIN")
+    bot.command("/triage", "rollback <!here>", user_id="U0ADMIN")
+    texts = [c.params["text"] for c in bot.slack.wait_for("response_url", 2)]
+    assert any("`&lt;!channel&gt;`" in t for t in texts)
+    assert any("`&lt;!here&gt;`" in t for t in texts)
+    assert not any("<!" in t for t in texts)

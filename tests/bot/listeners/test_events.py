@@ -46,6 +46,27 @@ def test_negative_message_is_tagged_and_escalated_with_a_link(watched: BotHarnes
     assert record is not None and record.label == "negative"
 
 
+HOSTILE = (
+    "refund now <!channel> <!here> <@U0VICTIM> <#C0SECRET> "
+    "<https://evil.example|refund> fish &amp; chips"  # Slack sends a typed "&" as "&amp;"
+)
+
+
+def test_customer_mentions_and_links_in_an_alert_are_escaped(watched: BotHarness) -> None:
+    watched.event(message_event(HOSTILE, ts="100.3"), event_id="Ev-hostile")
+    watched.settle()
+    (alert,) = watched.slack.calls_to("chat.postMessage")
+    assert alert.params["channel"] == "C0ESCALATE"
+    text, quoted = alert.mrkdwn()  # the notification text and the alert's section
+    for shown in (text, quoted):
+        assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
+        assert "&lt;https://evil.example|refund&gt;" in shown and "<https://evil" not in shown
+        assert "<!here>" not in shown and "<@U0VICTIM>" not in shown
+        assert "<#C0SECRET>" not in shown
+        assert "fish &amp; chips" in shown  # Slack's own escaping is not doubled
+        assert "<#C0SUPPORT>" in shown  # the bot's own channel link stays a link
+
+
 def test_redelivered_event_is_processed_once(watched: BotHarness) -> None:
     event = message_event("thanks, great help", ts="100.2")
     for _ in range(3):  # Slack's retries carry the same event id

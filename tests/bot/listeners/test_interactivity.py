@@ -90,6 +90,18 @@ def test_post_draft_posts_in_thread_and_stores_the_reply(bot: BotHarness) -> Non
     assert reply.reply_text == "Sorry, checking now."
 
 
+def test_posted_reply_cannot_ping_the_channel(bot: BotHarness) -> None:
+    draft = "<!channel> see <https://evil.example|this> & more"
+    value = encode({"m": "hi", "d": draft, "c": "C0SUPPORT"})
+    bot.interact(block_action("draft_post", value, response_url=bot.slack.response_url()))
+    bot.settle()
+    (post,) = bot.slack.calls_to("chat.postMessage")
+    escaped = "&lt;!channel&gt; see &lt;https://evil.example|this&gt; &amp; more"
+    assert post.params["text"] == escaped
+    (reply,) = repo.list_approved_replies(bot.services.db)
+    assert reply.reply_text == draft  # stored as written
+
+
 def test_post_draft_where_the_bot_is_not_in_the_channel(bot: BotHarness) -> None:
     bot.slack.fail("chat.postMessage", "not_in_channel")
     bot.interact(block_action("draft_post", draft_value(), response_url=bot.slack.response_url()))
@@ -159,6 +171,21 @@ def test_classify_shortcut_works_in_threads(bot: BotHarness) -> None:
     )
     bot.settle()
     assert "*negative*" in json.dumps(bot.slack.calls_to("response_url")[0].params["blocks"])
+
+
+def test_classify_shortcut_escapes_the_quoted_message(bot: BotHarness) -> None:
+    bot.interact(
+        message_shortcut(
+            "classify_message",
+            text="so angry <!channel> <https://evil.example|refund>",
+            ts="2.3",
+            response_url=bot.slack.response_url(),
+        )
+    )
+    bot.settle()
+    shown = "\n".join(bot.slack.calls_to("response_url")[0].mrkdwn())
+    assert "&lt;!channel&gt; &lt;https://evil.example|refund&gt;" in shown
+    assert "<" not in shown
 
 
 def test_draft_shortcut_opens_working_modal_then_updates_it(bot: BotHarness) -> None:

@@ -156,6 +156,9 @@ def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):
+        # Stop the executor too: a job still running must not keep the process alive.
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         logger.info("scheduler stopped")
     return 0
 

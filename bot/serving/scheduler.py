@@ -87,12 +87,14 @@ class JobContext:
     settings: Settings
     notify: Notify
     start_retrain: StartRetrain
+    # The jobs' clock: which cron slot a run belongs to depends on it (tests set it).
+    now: Callable[[], datetime] = lambda: datetime.now(UTC)
 
 
 def fired_slot(ctx: JobContext, trigger: CronTrigger) -> datetime:
     """The cron slot of `trigger` this run belongs to (it may fire up to the grace period late)."""
     grace = ctx.settings.training.scheduler_misfire_grace_seconds
-    return current_slot(trigger, datetime.now(UTC), grace)
+    return current_slot(trigger, ctx.now(), grace)
 
 
 def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:

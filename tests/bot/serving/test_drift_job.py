@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -32,10 +32,12 @@ class _Admins:
         return True
 
 
-def _run_job(db: Database, min_feedback: int) -> _Admins:
+def _run_job(db: Database, min_feedback: int, now: datetime | None = None) -> _Admins:
     admins = _Admins()
     settings = load_settings(None, training={"RETRAIN_MIN_FEEDBACK": min_feedback})
     context = JobContext(db, settings, admins.told.append, admins.start_retrain)
+    if now is not None:
+        context.now = lambda: now
     drift_check(context, cron_trigger(settings.training.drift_check_cron))
     return admins
 
@@ -59,7 +61,11 @@ def test_the_drift_job_runs_once_per_slot_across_processes(db: Database, tmp_pat
     register_model(db, tmp_path)
     shifted_traffic(db, corrections=4)
 
-    first, second = _run_job(db, min_feedback=10), _run_job(db, min_feedback=10)
+    # Both workers fire for the same 02:30 slot, the second a little later (the clock is the
+    # test's: on a busy machine two real calls may straddle a second).
+    slot = datetime.now(UTC).replace(hour=2, minute=30, second=0, microsecond=0)
+    first = _run_job(db, min_feedback=10, now=slot + timedelta(seconds=1))
+    second = _run_job(db, min_feedback=10, now=slot + timedelta(seconds=42))
 
     assert first.retrains == [("drift", None)] and len(first.told) == 1
     assert second.retrains == [] and second.told == []  # another worker already took the slot

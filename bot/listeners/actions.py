@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
@@ -31,8 +31,14 @@ EXPIRED = "That button no longer works (the message is too old). Please try agai
 NOT_POSTED = "I could not post there. Invite me to the channel first, then try again."
 
 
-def _team(body: dict[str, Any], state: dict[str, Any]) -> str | None:
-    return state.get("team") or (body.get("team") or {}).get("id")
+def signed_team(context: BoltContext) -> str | None:
+    """The workspace of the signed request, never one named in a button value or private_metadata.
+
+    Bolt's `context.team_id` is the team it authorized: `view.app_installed_team_id`, else
+    `team.id`, else (org-wide installs, where `team` is null) `user.team_id`. A `"team"` key in
+    a payload comes back from the client, and a forged one must not write into another workspace.
+    """
+    return context.team_id
 
 
 def register(app: App, services: Services) -> None:
@@ -41,7 +47,11 @@ def register(app: App, services: Services) -> None:
     @app.action("feedback_correct")
     @guarded
     def handle_feedback_correct(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
     ) -> None:
         """Store a confirmation of the predicted label."""
         ack()
@@ -56,7 +66,7 @@ def register(app: App, services: Services) -> None:
             user_id=body["user"]["id"],
             text=state.get("t") or None,
             predicted_label=state["l"],
-            **feedback_target(state, _team(body, state)),
+            **feedback_target(state, signed_team(context)),
         )
         metrics.count_feedback("button")
         respond(
@@ -70,21 +80,26 @@ def register(app: App, services: Services) -> None:
     def handle_feedback_wrong(
         ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
     ) -> None:
-        """Open the relabel modal."""
+        """Open the relabel modal (its submission takes the workspace from its own signed body)."""
         ack()
-        state = {**decode(action.get("value")), "team": _team(body, {})}
+        state = decode(action.get("value"))
         client.views_open(trigger_id=body["trigger_id"], view=build_relabel_modal(state))
 
     @app.action("draft_post")
     @guarded
     def handle_draft_post(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient, respond: Respond
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
     ) -> None:
         """Post the draft as it is and store it as an approved reply."""
         ack()
         state = decode(action.get("value"))
         user_id = body["user"]["id"]
-        state["team"] = _team(body, state)
+        state["team"] = signed_team(context)
         if not post_reply(
             services, client, state=state, reply=str(state.get("d") or ""), user_id=user_id
         ):
@@ -100,13 +115,14 @@ def register(app: App, services: Services) -> None:
         """Open the draft in an edit modal; submitting it posts the edited reply."""
         ack()
         state = decode(action.get("value"))
-        state["team"] = _team(body, state)
         state["r"] = body.get("response_url")
         client.views_open(trigger_id=body["trigger_id"], view=build_draft_edit_modal(state))
 
     @app.action("draft_regenerate")
     @guarded
-    def handle_draft_regenerate(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+    def handle_draft_regenerate(
+        ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
+    ) -> None:
         """Replace the draft with a new one."""
         ack()
         state = decode(action.get("value"))
@@ -119,7 +135,7 @@ def register(app: App, services: Services) -> None:
             blocks=build_working_blocks("Drafting another reply…"),
         )
         draft = services.drafter.draft(
-            str(state["m"]), team_id=state.get("team"), channel_id=state.get("c")
+            str(state["m"]), team_id=signed_team(context), channel_id=state.get("c")
         )
         state.pop("d", None)
         respond(
@@ -136,17 +152,23 @@ def register(app: App, services: Services) -> None:
     @app.action("channel_mode_choose")
     @guarded
     def handle_channel_mode_choose(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], respond: Respond
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
     ) -> None:
         """Store the mode picked by whoever invited the bot."""
         ack()
         channel_id, _, mode = str(action.get("value") or "").partition(":")
-        if not channel_id or mode not in (*MODES, "off"):
+        # The prompt is posted in the channel it is about, and the signed body names that channel.
+        posted_in = (body.get("channel") or {}).get("id") or channel_id
+        if not channel_id or channel_id != posted_in or mode not in (*MODES, "off"):
             respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
             return
         repo.set_channel_settings(
             services.db,
-            team_id=str(_team(body, {})),
+            team_id=str(signed_team(context)),
             channel_id=channel_id,
             enabled=mode != "off",
             mode=mode if mode != "off" else "tag",

@@ -1,4 +1,5 @@
-"""Events: channel messages (automatic triage), the bot joining a channel, uninstalls, mentions."""
+"""Events: channel messages (automatic triage), the bot joining a channel, mentions, uninstalls
+and token revocations (only an uninstall deletes a workspace's data)."""
 
 from __future__ import annotations
 
@@ -91,24 +92,36 @@ def register(app: App, services: Services) -> None:
     @app.event("app_uninstalled")
     @guarded
     def handle_app_uninstalled(body: dict[str, Any], context: BoltContext) -> None:
-        """Forget the workspace: its installation, settings and stored data."""
-        forget_workspace(
-            services, context.enterprise_id, str(context.team_id or body.get("team_id"))
-        )
+        """The workspace is gone: forget its installation, settings and stored data (once)."""
+        if not _first_delivery(services, body):
+            return
+        if services.installation_store is not None:
+            app.default_app_uninstalled_event_listener()(context=context)  # Bolt's: delete_all
+        team_id = str(context.team_id or body.get("team_id"))
+        logger.info("app uninstalled: forgetting workspace %s", team_id)
+        repo.delete_workspace(services.db, team_id=team_id)
 
     @app.event("tokens_revoked")
     @guarded
-    def handle_tokens_revoked(body: dict[str, Any], context: BoltContext) -> None:
-        """Tokens revoked: treat like an uninstall (nothing can be done without them)."""
-        forget_workspace(
-            services, context.enterprise_id, str(context.team_id or body.get("team_id"))
+    def handle_tokens_revoked(
+        event: dict[str, Any], body: dict[str, Any], context: BoltContext
+    ) -> None:
+        """Forget the revoked tokens (user tokens, the bot's or both); the workspace's data stays."""
+        # One workspace (SLACK_BOT_TOKEN): the token lives in the settings, nothing is stored.
+        if services.installation_store is None or not _first_delivery(services, body):
+            return
+        tokens = event.get("tokens") or {}
+        logger.info(
+            "tokens revoked in %s: %d user, %d bot",
+            context.team_id,
+            len(tokens.get("oauth") or []),
+            len(tokens.get("bot") or []),
         )
+        # Bolt's built-in: `delete_installation(user_id=...)` per user, `delete_bot` for the bot.
+        app.default_tokens_revoked_event_listener()(event=event, context=context)
 
 
-def forget_workspace(services: Services, enterprise_id: str | None, team_id: str) -> None:
-    """Delete a workspace's installation (OAuth mode) and everything stored about it."""
-    logger.info("forgetting workspace %s", team_id)
-    store = services.installation_store
-    if store is not None:
-        store.delete_all(enterprise_id=enterprise_id, team_id=team_id)
-    repo.delete_workspace(services.db, team_id=team_id)
+def _first_delivery(services: Services, body: dict[str, Any]) -> bool:
+    """False for a redelivery: Slack retries with the same event id (maybe after a reinstall)."""
+    event_id = body.get("event_id")
+    return not event_id or repo.claim_event(services.db, event_id=str(event_id))

@@ -76,25 +76,31 @@ def register(app: App, services: Services) -> None:
 
     @app.action("home_retrain")
     @guarded
-    def handle_home_retrain(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    def handle_home_retrain(
+        ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
         """Start a retrain from the home tab; the answer arrives as a direct message."""
         ack()
         if not admin_only(client, body):
             return
-        user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
+        user_id, team_id = body["user"]["id"], str(context.team_id)  # the signed team
         text = model_actions.start_retrain(services, client, team_id=team_id, user_id=user_id)
         call_or_skip(client.chat_postMessage, channel=user_id, text=text)
 
     @app.action("home_rollback")
     @guarded
     def handle_home_rollback(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
     ) -> None:
         """Roll back the classifier from the home tab and refresh it."""
         ack()
         if not admin_only(client, body):
             return
-        user_id, team_id = body["user"]["id"], str(body["user"].get("team_id") or _team(body))
+        user_id, team_id = body["user"]["id"], str(context.team_id)  # the signed team
         kind = str(action.get("value") or "classifier")
         text = model_actions.rollback(services, team_id=team_id, user_id=user_id, kind=kind)
         call_or_skip(client.chat_postMessage, channel=user_id, text=text)
@@ -107,7 +113,3 @@ def register(app: App, services: Services) -> None:
         ack()
         if admin_only(client, body):
             client.views_open(trigger_id=body["trigger_id"], view=build_channel_settings_modal())
-
-
-def _team(body: dict[str, Any]) -> str:
-    return str((body.get("team") or {}).get("id") or "")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
 from bot.blocks.draft import EDIT_CALLBACK, build_posted_text
 from bot.blocks.feedback import RELABEL_CALLBACK, build_feedback_done_modal
-from bot.listeners.actions import NOT_POSTED
+from bot.listeners.actions import NOT_POSTED, signed_team
 from bot.listeners.errors import guarded
 from bot.listeners.home import publish_home
 from bot.payloads import decode, feedback_target
@@ -38,7 +38,9 @@ def register(app: App, services: Services) -> None:
 
     @app.view(RELABEL_CALLBACK)
     @guarded
-    def handle_relabel_submit(ack: Ack, view: dict[str, Any], body: dict[str, Any]) -> None:
+    def handle_relabel_submit(
+        ack: Ack, view: dict[str, Any], body: dict[str, Any], context: BoltContext
+    ) -> None:
         """Store the corrected label and turn the modal into a short confirmation."""
         label = field_value(view, "label", "selected_option")
         if label not in LABELS:
@@ -55,14 +57,18 @@ def register(app: App, services: Services) -> None:
             text=state.get("t") or None,
             note=(field_value(view, "note") or "").strip()[:2000] or None,
             predicted_label=state.get("l"),
-            **feedback_target(state, state.get("team") or (body.get("team") or {}).get("id")),
+            **feedback_target(state, signed_team(context)),
         )
         metrics.count_feedback(source)
 
     @app.view(EDIT_CALLBACK)
     @guarded
     def handle_draft_edit_submit(
-        ack: Ack, view: dict[str, Any], body: dict[str, Any], client: WebClient
+        ack: Ack,
+        view: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
     ) -> None:
         """Post the edited reply; store the draft and the edited version."""
         reply = str(field_value(view, "reply") or "").strip()
@@ -70,7 +76,7 @@ def register(app: App, services: Services) -> None:
             ack(response_action="errors", errors={"reply": "The reply is empty."})
             return
         ack()
-        state = decode(view.get("private_metadata"))
+        state = {**decode(view.get("private_metadata")), "team": signed_team(context)}
         user_id = body["user"]["id"]
         if not post_reply(services, client, state=state, reply=reply, user_id=user_id):
             call_or_skip(client.chat_postMessage, channel=user_id, text=NOT_POSTED)
@@ -84,10 +90,14 @@ def register(app: App, services: Services) -> None:
     @app.view("channel_settings_submit")
     @guarded
     def handle_channel_settings_submit(
-        ack: Ack, view: dict[str, Any], body: dict[str, Any], client: WebClient
+        ack: Ack,
+        view: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
     ) -> None:
         """Save a channel's settings from the App Home modal (admins only)."""
-        user_id, team_id = body["user"]["id"], str((body.get("team") or {}).get("id"))
+        user_id, team_id = body["user"]["id"], str(signed_team(context))
         if not services.is_admin(client, user_id):
             ack(response_action="errors", errors={"channel": "Only admins can change this."})
             return

@@ -228,11 +228,21 @@ def test_app_mention_answers_with_help_in_the_thread(bot: BotHarness) -> None:
     assert reply.params["thread_ts"] == "8.1" and "/triage" in reply.params["text"]
 
 
-@pytest.mark.parametrize("event_type", ["app_uninstalled", "tokens_revoked"])
-def test_uninstall_deletes_the_workspace(watched: BotHarness, event_type: str) -> None:
-    watched.event({"type": event_type, "tokens": {"bot": [BOT_USER_ID]}}, event_id="E17")
+def test_uninstall_deletes_the_workspace(watched: BotHarness) -> None:
+    watched.event({"type": "app_uninstalled"}, event_id="E17")
     watched.settle()
     assert repo.list_channel_settings(watched.services.db, team_id=TEAM_ID) == []
+
+
+def test_revoked_tokens_keep_the_data_of_a_workspace_with_a_configured_token(
+    watched: BotHarness,
+) -> None:
+    # SLACK_BOT_TOKEN mode: the token lives in the settings. OAuth mode: tests/bot/test_oauth.py.
+    revoked = {"type": "tokens_revoked", "tokens": {"oauth": ["U0ADMIN"], "bot": [BOT_USER_ID]}}
+    watched.event(revoked, event_id="E17b")
+    watched.settle()
+    stored = repo.list_channel_settings(watched.services.db, team_id=TEAM_ID)
+    assert [c.channel_id for c in stored] == ["C0SUPPORT"]
 
 
 def test_listener_failure_is_logged_without_crashing(

@@ -142,12 +142,65 @@ def test_regenerate_and_discard(bot: BotHarness) -> None:
 
 
 def test_mode_choice_after_invite_is_stored(bot: BotHarness) -> None:
+    url = bot.slack.response_url()
+    # The prompt sits in the channel it is about.
     bot.interact(
-        block_action("channel_mode_choose", "C0NEW:suggest", response_url=bot.slack.response_url())
+        block_action("channel_mode_choose", "C0NEW:suggest", response_url=url, channel_id="C0NEW")
     )
     bot.settle()
     stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
     assert stored is not None and stored.mode == "suggest" and stored.enabled
+
+
+def test_mode_choice_naming_another_channel_changes_nothing(bot: BotHarness) -> None:
+    url = bot.slack.response_url()
+    bot.interact(
+        block_action("channel_mode_choose", "C0ELSE:off", response_url=url, channel_id="C0NEW")
+    )
+    bot.settle()
+    assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0ELSE") is None
+    assert "no longer works" in bot.slack.calls_to("response_url")[0].params["text"]
+
+
+FORGED_TEAM = "T_OTHER"
+
+
+def test_forged_team_in_a_button_value_cannot_write_into_another_workspace(
+    bot: BotHarness,
+) -> None:
+    value = encode(
+        {"t": "so angry", "l": "negative", "c": "C0SUPPORT", "ts": "5.5", "team": FORGED_TEAM}
+    )
+    bot.interact(block_action("feedback_correct", value, response_url=bot.slack.response_url()))
+    bot.interact(
+        block_action(
+            "draft_post",
+            encode({"m": "hi", "d": "On it.", "c": "C0SUPPORT", "team": FORGED_TEAM}),
+            response_url=bot.slack.response_url(),
+        )
+    )
+    bot.settle()
+    (row,) = repo.list_feedback(bot.services.db)
+    assert (row.team_id, row.channel_id, row.message_ts) == (TEAM_ID, "C0SUPPORT", "5.5")
+    (reply,) = repo.list_approved_replies(bot.services.db)
+    assert reply.team_id == TEAM_ID
+    assert repo.list_approved_replies(bot.services.db, team_id=FORGED_TEAM) == []
+
+
+def test_forged_team_in_private_metadata_cannot_write_into_another_workspace(
+    bot: BotHarness,
+) -> None:
+    label = {"type": "radio_buttons", "selected_option": {"value": "neutral"}}
+    metadata = encode({"l": "negative", "c": "C0SUPPORT", "ts": "5.6", "team": FORGED_TEAM})
+    bot.interact(view_submission("relabel_submit", {"label": label}, private_metadata=metadata))
+    metadata = encode({"m": "hi", "d": "On it.", "c": "C0SUPPORT", "team": FORGED_TEAM})
+    reply = {"type": "plain_text_input", "value": "Edited."}
+    bot.interact(view_submission("draft_edit_submit", {"reply": reply}, private_metadata=metadata))
+    bot.settle()
+    (row,) = repo.list_feedback(bot.services.db)
+    assert (row.team_id, row.message_ts) == (TEAM_ID, "5.6")
+    (posted,) = repo.list_approved_replies(bot.services.db)
+    assert posted.team_id == TEAM_ID
 
 
 def test_unknown_action_is_acked_and_logged(bot: BotHarness, caplog) -> None:

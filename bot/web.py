@@ -7,6 +7,8 @@ import logging
 
 from flask import Flask, Response, request
 from slack_bolt.adapter.flask import SlackRequestHandler
+from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
+from slack_sdk.signature import SignatureVerifier
 
 from bot.app import create_app, missing_slack_credentials, oauth_enabled
 from bot.services import Services
@@ -16,6 +18,9 @@ logger = logging.getLogger(__name__)
 
 # Modules of the dashboard layer that add routes when present: `register(flask_app, services)`.
 EXTENSIONS = ("bot.dashboard", "bot.ops")
+# What Bolt's body parsing raises on a body it cannot read as the object it expects: bad JSON,
+# a 5,000-digit number, nesting deeper than the recursion limit, `[1]`, `5`, `null`.
+UNREADABLE_BODY = (ValueError, TypeError, LookupError, AttributeError, RecursionError)
 
 
 def create_web_app(settings: Settings, services: Services) -> Flask:
@@ -49,13 +54,12 @@ def _register_slack_routes(
     flask_app: Flask, settings: Settings, handler: SlackRequestHandler
 ) -> None:
 
+    secret = settings.slack.signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value() if secret else "")
+
     @flask_app.post("/slack/events")
     def slack_events() -> Response | tuple[str, int]:
-        try:
-            return handler.handle(request)
-        except ValueError:  # Bolt parses the body before checking it: bad JSON lands here
-            logger.warning("malformed Slack request body (%d bytes)", request.content_length or 0)
-            return "malformed request\n", 400
+        return _dispatch_slack_request(handler, verifier)
 
     @flask_app.get("/slack/install")
     def slack_install() -> Response | tuple[str, int]:
@@ -68,6 +72,36 @@ def _register_slack_routes(
         if not oauth_enabled(settings):
             return "OAuth install is off.\n", 404
         return handler.handle(request)
+
+
+def _dispatch_slack_request(
+    handler: SlackRequestHandler, verifier: SignatureVerifier
+) -> Response | tuple[str, int]:
+    """Check the signature, then parse the body, then let Bolt dispatch it.
+
+    Bolt parses the body before it checks the signature, and raises on a body that is not a JSON
+    object: from anyone, a 500 with a traceback in the log. Here an unsigned request gets 401 and
+    a signed body Bolt cannot read gets 400, each with one log line and no other work done.
+    """
+    body = request.get_data(as_text=True)
+    if not _signed(verifier, body):
+        logger.warning("refused a Slack request without a valid signature (%d bytes)", len(body))
+        return "invalid request\n", 401
+    try:
+        bolt_request = to_bolt_request(request)
+    except UNREADABLE_BODY as exc:
+        logger.warning("malformed Slack request body (%d bytes): %s", len(body), type(exc).__name__)
+        return "malformed request\n", 400
+    return to_flask_response(handler.app.dispatch(bolt_request))
+
+
+def _signed(verifier: SignatureVerifier, body: str) -> bool:
+    timestamp = request.headers.get("X-Slack-Request-Timestamp")
+    signature = request.headers.get("X-Slack-Signature")
+    try:
+        return verifier.is_valid(body, timestamp, signature)
+    except ValueError:  # a timestamp that is not an integer
+        return False
 
 
 def _register_extension(name: str, flask_app: Flask, services: Services) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import InvalidInput
+from storage.files import create_private_file, warn_if_shared
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def _sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engine:
         # One shared connection: each new connection would see a new, empty database.
         engine = create_engine(url, echo=echo, connect_args=connect_args, poolclass=StaticPool)
     else:
-        Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        _create_private_database(Path(database), uri=parsed.query.get("uri") == "true")
         engine = create_engine(url, echo=echo, connect_args=connect_args)
 
     @event.listens_for(engine, "connect")
@@ -66,3 +67,11 @@ def _sqlite_engine(url: str, *, echo: bool, busy_timeout_ms: int) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def _create_private_database(path: Path, *, uri: bool) -> None:
+    """Create the database file 0600 in a 0700 folder before SQLite does (with 0644)."""
+    if uri:  # `file:...` names: SQLite resolves them itself
+        return
+    if not create_private_file(path):
+        warn_if_shared(path)

@@ -30,7 +30,11 @@ def register(sub: Any) -> None:
     feedback = sub.add_parser("feedback", help="export or import labelled data")
     fb_actions = feedback.add_subparsers(dest="action", metavar="ACTION")
     fb_actions.required = True
-    export = fb_actions.add_parser("export", help="write stored feedback (stdout by default)")
+    export = fb_actions.add_parser(
+        "export",
+        help="write stored feedback (stdout by default); CSV cells a spreadsheet would run as a"
+        " formula (=, +, -, @ first) get a leading ' that import takes off again",
+    )
     export.add_argument("--format", choices=FORMATS, default="jsonl")
     export.add_argument("--output", "-o", type=Path, help="file to write instead of stdout")
     export.add_argument(

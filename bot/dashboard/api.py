@@ -56,7 +56,17 @@ def validate_text(text: Any, *, field: str = "text") -> str:
         raise ApiError(413, "too_long", f"'{field}' is longer than {MAX_TEXT_CHARS} characters")
     if "\x00" in value:
         raise ApiError(400, "invalid_field", f"'{field}' must not contain NUL characters")
+    if not _encodable(value):  # JSON allows "\ud800"; a tokenizer or the database does not
+        raise ApiError(400, "invalid_field", f"'{field}' must not contain lone surrogates")
     return value
+
+
+def _encodable(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def validate_tone(tone: Any) -> str | None:
@@ -82,6 +92,10 @@ def read_json_object(kind: str) -> dict[str, Any]:
         raise ApiError(400, "invalid_encoding", "body is not valid UTF-8") from exc
     except json.JSONDecodeError as exc:
         raise ApiError(400, "invalid_json", f"body is not valid JSON ({exc.msg})") from exc
+    except ValueError as exc:  # json refuses numbers of more than 4,300 digits
+        raise ApiError(400, "invalid_json", "body holds a number that is too long") from exc
+    except RecursionError as exc:
+        raise ApiError(400, "invalid_json", "body is nested too deeply") from exc
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_shape", "body must be a JSON object")
     unknown = sorted(set(body) - ALLOWED_FIELDS[kind])

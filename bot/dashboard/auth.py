@@ -24,6 +24,7 @@ from flask import Flask, current_app, request, session
 from flask.sessions import SecureCookieSessionInterface
 
 from bot.settings import Settings
+from storage.files import make_private_dir
 
 logger = logging.getLogger(__name__)
 
@@ -66,7 +67,7 @@ def session_secret(settings: Settings) -> str:
         return configured.get_secret_value()
     path = Path(settings.models.data_dir) / SECRET_FILE
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dir(path.parent)  # 0700 when created here, like the database's
         temporary = path.with_name(f".{SECRET_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
         fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:

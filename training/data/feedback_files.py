@@ -1,13 +1,15 @@
 """Feedback as files: `triagebot feedback export` writes CSV/JSONL, `feedback import` reads it.
 
 An import file is read by `training.data.label_files.read_labelled_file`, the reader of
-`train --data`, so a file training accepts imports too. Every row is checked before anything is
-stored; `storage.repositories.import_feedback` then stores them in one transaction.
+`train --data`, so a file training accepts imports too. CSV cells a spreadsheet would run as a
+formula (`=`, `+`, `-`, `@`, tab, CR first) are written with a `'` in front
+(`training.data.csv_cells.write_csv`); the reader takes it off again, so export then import keeps
+the text. Every row is checked before anything is stored; `storage.repositories.import_feedback`
+then stores them in one transaction.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 from collections.abc import Iterable
@@ -16,6 +18,7 @@ from typing import IO, Any
 
 from storage.records import FeedbackRecord
 from storage.repositories import LabelledText
+from training.data.csv_cells import write_csv
 from training.data.label_files import FORMATS, read_labelled_file
 from training.errors import DataError
 
@@ -49,17 +52,12 @@ def write_feedback(records: Iterable[FeedbackRecord], stream: IO[str], *, fmt: s
     """Write feedback to `stream` as `csv` (header row) or `jsonl`; return the row count."""
     if fmt not in FORMATS:
         raise DataError(f"format {fmt!r} is not one of {', '.join(FORMATS)}")
-    count = 0
     if fmt == "csv":
-        writer = csv.DictWriter(stream, fieldnames=EXPORT_FIELDS, lineterminator="\n")
-        writer.writeheader()
-        for record in records:
-            writer.writerow({k: "" if v is None else v for k, v in _row(record).items()})
-            count += 1
-    else:
-        for record in records:
-            stream.write(json.dumps(_row(record), ensure_ascii=False) + "\n")
-            count += 1
+        return write_csv(stream, EXPORT_FIELDS, (_row(record) for record in records))
+    count = 0
+    for record in records:
+        stream.write(json.dumps(_row(record), ensure_ascii=False) + "\n")
+        count += 1
     return count
 
 

@@ -8,6 +8,8 @@ Every caller applies the same rules, so a file one command accepts the others ac
   of the shipped tweets), with a warning.
 - Columns `text` and `label` (`sentiment` is taken for a missing `label`); optional `weight`
   (training) and `note` (import); other columns are ignored.
+- A CSV cell that `feedback export` neutralised for spreadsheets (`'=...`, `'-...`: see
+  `training.data.csv_cells`) is read back without the added quote.
 - Every row needs a non-empty text and a known label: a name from `LABELS` in any case or an
   alias (`neg`/`neu`/`pos`, `0`/`1`/`2`). A bad row raises `DataError` naming the file and line,
   before anything is trained on or stored.
@@ -30,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from models.types import LABELS
+from training.data.csv_cells import restore_cell
 from training.data.types import LabelledRow
 from training.errors import DataError
 
@@ -125,9 +128,14 @@ def _csv_rows(path: Path, content: str) -> Iterator[tuple[str, Any]]:
                 f"it has {', '.join(columns) or 'none'}"
             )
         for row in reader:
-            yield f"line {reader.line_num}", row
+            yield f"line {reader.line_num}", _restored(row)
     except csv.Error as exc:
         raise DataError(f"{path}: cannot read: {exc}") from exc
+
+
+def _restored(row: dict[str, Any]) -> dict[str, Any]:
+    """The row with the quotes `neutralise_cell` added taken off (extra cells are lists)."""
+    return {k: restore_cell(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def _json_rows(path: Path, content: str) -> Iterator[tuple[str, Any]]:

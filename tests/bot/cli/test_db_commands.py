@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
@@ -83,3 +85,20 @@ def test_serve_refuses_to_start_on_a_database_that_is_behind(
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert lines == [f"triagebot serve: {BEHIND}"]
     assert "listening" not in result.stdout
+
+
+def test_db_upgrade_creates_a_private_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh `DATA_DIR` is 0700 and its SQLite database 0600, even under umask 022."""
+    data_dir = tmp_path / "var"
+    cli = CliRunner(monkeypatch, capsys, DATABASE_URL="", DATA_DIR=str(data_dir))
+    previous = os.umask(0o022)
+    try:
+        upgraded = cli("db", "upgrade")
+    finally:
+        os.umask(previous)
+
+    assert upgraded.code == 0, upgraded.err
+    assert stat.S_IMODE(data_dir.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data_dir / "triagebot.db").stat().st_mode) == 0o600

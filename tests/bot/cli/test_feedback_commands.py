@@ -55,7 +55,7 @@ def _seed(db: Database) -> None:
 
 def _parse(text: str, fmt: str) -> list[dict[str, Any]]:
     if fmt == "csv":
-        return list(csv.DictReader(io.StringIO(text)))
+        return list(csv.DictReader(io.StringIO(text, newline="")))
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
@@ -103,6 +103,45 @@ def test_export_to_stdout_and_all_rows(cli: CliRunner, db: Database) -> None:
     assert len(rows) == 5
     ids_only = [row for row in rows if row["channel_id"] == "C2"]
     assert [(r["text"], r["label"], r["message_ts"]) for r in ids_only] == [("", "neutral", "1.2")]
+
+
+# Text any Slack user can type that a spreadsheet would run as a formula, and text that already
+# starts with the quote the export adds.
+FORMULAS = [
+    '=HYPERLINK("https://evil.example/refund","refund")',
+    "+1 555 0100, call me",
+    "-2 stars, awful",
+    "@SUM(A1:A9)",
+    "\tcmd|' /C calc'!A0",
+    "\r=1+1",
+    "'=already quoted",
+    "''-two quotes",
+]
+
+
+def test_csv_export_neutralises_formulas_typed_in_slack(
+    cli: CliRunner, db: Database, tmp_path: Path
+) -> None:
+    for text in [*FORMULAS, "plain words"]:
+        record_feedback(db, label="negative", source="modal", user_id="U1", text=text, note=text)
+    target = tmp_path / "feedback.csv"
+
+    exported = cli("feedback", "export", "--format", "csv", "--output", str(target))
+
+    assert exported.code == 0, exported.err
+    rows = _parse(target.read_bytes().decode("utf-8"), "csv")  # keeps the "\r" as written
+    cells = [row[name] for row in rows for name in ("text", "note")]
+    assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert {row["text"] for row in rows} == {"'" + text for text in FORMULAS} | {"plain words"}
+
+    # Import takes the added quote off: every text and note comes back exactly as typed.
+    _clear_feedback(db)
+    imported = cli("feedback", "import", str(target))
+
+    assert imported.code == 0, imported.err
+    assert {(f.text, f.note) for f in list_feedback(db)} == {
+        (text, text) for text in [*FORMULAS, "plain words"]
+    }
 
 
 BAD_FILES = [

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -9,7 +12,17 @@ from flask import Flask
 
 from bot.dashboard.api import MAX_BODY_BYTES, MAX_TEXT_CHARS
 from bot.services import Services
-from tests.bot.dashboard.fakes import PASSWORD, FakeDrafter, signed_in_client
+from storage.database import Database
+from tests.bot.dashboard.fakes import (
+    PASSWORD,
+    FakeDrafter,
+    make_app,
+    make_services,
+    make_settings,
+    signed_in_client,
+)
+from tests.bot.dashboard.server import serve_in_thread
+from tests.fixtures.slack import post
 
 BEARER = {"Authorization": f"Bearer {PASSWORD}"}
 
@@ -89,6 +102,47 @@ def test_invalid_input_gets_a_clear_4xx(
     assert response.status_code == status
     error = response.get_json()["error"]
     assert error["code"] == code and error["message"]
+
+
+HOSTILE_BODIES = {
+    "nested-5000-lists": "[" * 5_000 + "]" * 5_000,
+    "nested-text": '{"text": ' + "[" * 5_000 + "]" * 5_000 + "}",
+    "nested-10000-lists": "[" * 10_000 + "]" * 10_000,  # over MAX_BODY_BYTES: 413
+    "5000-digit-number": '{"text": ' + "9" * 5_000 + "}",
+    "lone-surrogate": '{"text": "refund \\ud800 now"}',
+    "lone-surrogate-tone": '{"text": "hi", "tone": "\\udfff"}',
+    "list": "[1, 2]",
+    "number": "5",
+    "null": "null",
+}
+
+
+@pytest.fixture(scope="module")
+def served_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The dashboard and its API on a free port (one for the module: nothing here writes)."""
+    db = Database.from_url("sqlite://")
+    db.upgrade()
+    settings = make_settings(tmp_path_factory.mktemp("api"))
+    with serve_in_thread(make_app(make_services(settings, db))) as base_url:
+        yield base_url
+    db.dispose()
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=HOSTILE_BODIES.keys())
+def test_hostile_json_gets_a_4xx_and_no_traceback(
+    served_api: str, caplog: pytest.LogCaptureFixture, body: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    headers = {**BEARER, "Content-Type": "application/json"}
+    for path in ("/api/classify", "/api/draft"):
+        status, answer = post(served_api + path, body, headers)
+
+        assert 400 <= status < 500, (path, status, answer[:200])
+        assert json.loads(answer)["error"]["message"]
+    records = [record for record in caplog.records if record.name != "werkzeug"]
+    assert len(records) <= 2, [record.getMessage() for record in records]  # one per request
+    assert not [record for record in records if record.exc_info], "a traceback was logged"
+    assert "Traceback" not in caplog.text
 
 
 def test_invalid_tone_is_refused(app: Flask) -> None:

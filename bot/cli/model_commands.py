@@ -7,6 +7,7 @@ import dataclasses
 import getpass
 import json
 import logging
+import signal
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -128,6 +129,10 @@ def handle_models_rollback(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _exit_on_signal(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serving.scheduler import JobContext, build_blocking_scheduler
     from training.retrain.run import describe_result, retrain_once
@@ -153,6 +158,9 @@ def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
         training.purge_cron,
         training.scheduler_timezone,
     )
+    # SIGTERM (systemd, docker, kill) stops it as cleanly as Ctrl-C does. A shell that starts it
+    # in the background with `&` ignores SIGINT for it, so SIGTERM is the signal that always works.
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     try:
         scheduler.start()
     except (KeyboardInterrupt, SystemExit):

@@ -87,7 +87,8 @@ def test_two_schedulers_run_a_due_retrain_once(postgres_url: str, tmp_path: Path
             child.wait_for("ready")
         go.touch()
         notices = [child.wait_for("admin notice:") for child in children]
-        codes = [child.stop(signal.SIGINT) for child in children]
+        # SIGTERM, as a service manager stops it (SIGINT may be ignored: a shell's `&` does that).
+        codes = [child.stop(signal.SIGTERM) for child in children]
     assert codes == [0, 0], "\n\n".join(child.output[-6000:] for child in children)
 
     runs = list_training_runs(db, limit=10)

@@ -91,13 +91,7 @@ def test_redirect_exchanges_the_code_and_the_new_workspace_is_served(
     assert exchange.headers["authorization"].startswith("Basic ")  # client id and secret
     stored = bot.services.installation_store.find_bot(enterprise_id=None, team_id=TEAM)
     assert stored is not None and stored.bot_token == INSTALLED_TOKEN
-
-    body = command_body(
-        "/sentiment", "my order never arrived", response_url=fake_slack.response_url(), team_id=TEAM
-    )
-    assert web.post("/slack/events", data=body, headers=signed_headers(body)).status_code == 200
-    (answer,) = fake_slack.wait_for("response_url")
-    assert "negative" in answer.params["text"]
+    assert sentiment_works(web, fake_slack)
 
 
 def test_redirect_with_an_unknown_state_stores_nothing(

@@ -35,7 +35,8 @@ def build_help_text(commands: dict[str, str]) -> str:
             f"• `{d} TEXT`: suggest a reply to a customer message",
             f"• `{t} help`: this help",
             f"• `{t} status`: model versions, last training, feedback counts",
-            f"• `{t} channel on [tag|alert|suggest]` / `{t} channel off`: automatic triage here",
+            f"• `{t} channel on [tag|alert|suggest]` / `{t} channel off`: automatic triage here"
+            " (admins)",
             f"• `{t} retrain`, `{t} promote VERSION`, `{t} rollback [classifier|generator]`: admins",
             "In threads, use the message shortcuts: _Classify this message_, _Draft a reply_, "
             "_Correct the label_.",
@@ -85,7 +86,7 @@ def build_alert_text(*, channel_id: str, text: str) -> str:
 
 
 def build_mode_prompt_blocks(channel_id: str) -> list[Block]:
-    """Asks whoever invited the bot how it should work in `channel_id`."""
+    """Asks how the bot should work in `channel_id`; only an admin's answer is stored."""
     elements = [
         button(mode.capitalize(), "channel_mode_choose", f"{channel_id}:{mode}") for mode in MODES
     ]
@@ -95,7 +96,8 @@ def build_mode_prompt_blocks(channel_id: str) -> list[Block]:
         section(f"Thanks for inviting me to <#{channel_id}>. How should I work here?\n{lines}"),
         actions(*elements, block_id="channel_mode"),
         context(
-            "You can change this later with `/triage channel on|off [mode]` or in my App Home."
+            "A workspace admin picks; admins can change it later with"
+            " `/triage channel on|off [mode]` or in my App Home."
         ),
     ]
 

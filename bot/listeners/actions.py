@@ -20,6 +20,7 @@ from bot.blocks.feedback import build_feedback_confirmation_text, build_relabel_
 from bot.blocks.triage import MODES
 from bot.listeners.errors import guarded
 from bot.payloads import decode, feedback_target
+from bot.permissions import channel_settings_refusal
 from bot.replies import post_reply
 from bot.services import Services
 from models.types import LABELS
@@ -156,10 +157,15 @@ def register(app: App, services: Services) -> None:
         action: dict[str, Any],
         body: dict[str, Any],
         context: BoltContext,
+        client: WebClient,
         respond: Respond,
     ) -> None:
-        """Store the mode picked by whoever invited the bot."""
+        """Store the mode picked in the prompt posted when the bot is invited (admins only)."""
         ack()
+        refusal = channel_settings_refusal(services.is_admin, client, body["user"]["id"])
+        if refusal:  # the prompt stays for an admin to answer
+            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            return
         channel_id, _, mode = str(action.get("value") or "").partition(":")
         # The prompt is posted in the channel it is about, and the signed body names that channel.
         posted_in = (body.get("channel") or {}).get("id") or channel_id

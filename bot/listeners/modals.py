@@ -16,6 +16,7 @@ from bot.listeners.actions import NOT_POSTED, signed_team
 from bot.listeners.errors import guarded
 from bot.listeners.home import publish_home
 from bot.payloads import decode, feedback_target
+from bot.permissions import bot_can_post_in, channel_settings_refusal
 from bot.replies import post_reply
 from bot.services import Services
 from bot.slack_api import call_or_skip
@@ -23,6 +24,10 @@ from models.types import LABELS
 from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
+
+CANNOT_POST_THERE = (
+    "I can't post in that channel. Invite me to it first (/invite @triagebot), or pick another."
+)
 
 
 def field_value(view: dict[str, Any], block_id: str, key: str = "value") -> Any:
@@ -98,14 +103,19 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Save a channel's settings from the App Home modal (admins only)."""
         user_id, team_id = body["user"]["id"], str(signed_team(context))
-        if not services.is_admin(client, user_id):
-            ack(response_action="errors", errors={"channel": "Only admins can change this."})
+        refusal = channel_settings_refusal(services.is_admin, client, user_id)
+        if refusal:
+            ack(response_action="errors", errors={"channel": refusal})
             return
         channel = field_value(view, "channel", "selected_conversation")
         mode = field_value(view, "mode", "selected_option") or "alert"
         privacy = field_value(view, "privacy", "selected_option") or "ids_only"
+        escalation = field_value(view, "escalation", "selected_conversation")
         if not channel:
             ack(response_action="errors", errors={"channel": "Pick a channel."})
+            return
+        if escalation and not bot_can_post_in(client, escalation):
+            ack(response_action="errors", errors={"escalation": CANNOT_POST_THERE})
             return
         ack()
         repo.set_channel_settings(
@@ -115,7 +125,7 @@ def register(app: App, services: Services) -> None:
             enabled=mode != "off",
             mode=mode if mode != "off" else "tag",
             privacy_mode=privacy,
-            escalation_channel=field_value(view, "escalation", "selected_conversation"),
+            escalation_channel=escalation,
             set_by=user_id,
         )
         logger.info("channel %s settings saved by %s: %s/%s", channel, user_id, mode, privacy)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot import model_actions
 from bot.blocks.triage import MODES, build_help_text, build_status_blocks, build_usage_text
 from bot.listeners.errors import guarded
+from bot.permissions import channel_settings_refusal
 from bot.services import Services
 from storage import repositories as repo
 
@@ -49,7 +50,9 @@ def register(app: App, services: Services) -> None:
                 blocks=build_status_blocks(status_lines(services, team_id, command)),
             )
         elif sub == "channel":
-            respond(response_type="ephemeral", text=set_channel(services, command, words[1:]))
+            refusal = channel_settings_refusal(services.is_admin, client, user_id)
+            text = refusal if refusal else set_channel(services, command, words[1:])
+            respond(response_type="ephemeral", text=text)
         elif not services.is_admin(client, user_id):
             logger.info("refused %s for non-admin %s", sub, user_id)
             respond(response_type="ephemeral", text=REFUSAL)
@@ -74,7 +77,7 @@ def run_admin(
 
 
 def set_channel(services: Services, command: dict[str, Any], args: list[str]) -> str:
-    """`channel on [mode]` / `channel off` for the channel the command was typed in."""
+    """`channel on [mode]` / `channel off` for the channel the command was typed in (admins)."""
     usage = build_usage_text(
         services.settings.slack.triage_command, "channel on [tag|alert|suggest] | off"
     )

@@ -61,20 +61,51 @@ def test_triage_help_and_unknown_subcommand(bot: BotHarness) -> None:
     assert "/triage status" in bot.command("/triage", "frobnicate").body
 
 
-def test_triage_channel_on_and_off(bot: BotHarness) -> None:
-    bot.command("/triage", "channel on suggest", channel_id="C0NEW")
+def test_admin_turns_channel_triage_on_and_off(bot: BotHarness) -> None:
+    bot.slack.admins.add("U0ADMIN")
+    bot.command("/triage", "channel on suggest", channel_id="C0NEW", user_id="U0ADMIN")
     (call,) = bot.slack.wait_for("response_url")
     assert "mode *suggest*" in call.params["text"]
     stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
     assert stored is not None and stored.enabled and stored.mode == "suggest"
-    bot.command("/triage", "channel off", channel_id="C0NEW")
+    assert stored.set_by == "U0ADMIN"
+    bot.command("/triage", "channel off", channel_id="C0NEW", user_id="U0ADMIN")
     bot.slack.wait_for("response_url", 2)
     stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
     assert stored is not None and not stored.enabled
 
 
+def test_non_admin_cannot_turn_channel_triage_on_and_is_told_why(bot: BotHarness) -> None:
+    bot.command("/triage", "channel on alert", channel_id="C0NEW", user_id="U0PLAIN")
+    (call,) = bot.slack.wait_for("response_url")
+    assert call.params["response_type"] == "ephemeral"
+    assert (
+        "Only workspace admins" in call.params["text"]
+        and "nothing was changed" in (call.params["text"])
+    )
+    assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW") is None
+    assert bot.slack.calls_to("users.info")[0].params["user"] == "U0PLAIN"
+
+
+def test_non_admin_cannot_turn_off_a_watched_channel(bot: BotHarness) -> None:
+    repo.set_channel_settings(
+        bot.services.db,
+        team_id=TEAM_ID,
+        channel_id="C0NEW",
+        enabled=True,
+        mode="alert",
+        set_by="U0ADMIN",
+    )
+    bot.command("/triage", "channel off", channel_id="C0NEW", user_id="U0PLAIN")
+    (call,) = bot.slack.wait_for("response_url")
+    assert "Only workspace admins" in call.params["text"]
+    stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
+    assert stored is not None and stored.enabled and stored.mode == "alert"
+
+
 def test_triage_channel_bad_mode_gets_usage(bot: BotHarness) -> None:
-    bot.command("/triage", "channel on loudly")
+    bot.slack.admins.add("U0ADMIN")
+    bot.command("/triage", "channel on loudly", user_id="U0ADMIN")
     (call,) = bot.slack.wait_for("response_url")
     assert call.params["text"].startswith("Usage:")
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bot.payloads import encode
 from storage import repositories as repo
 from tests.fixtures.slack import (
@@ -141,21 +143,54 @@ def test_regenerate_and_discard(bot: BotHarness) -> None:
     assert bot.slack.calls_to("response_url")[-1].params["delete_original"] is True
 
 
-def test_mode_choice_after_invite_is_stored(bot: BotHarness) -> None:
+def test_admin_mode_choice_after_invite_is_stored(bot: BotHarness) -> None:
+    bot.slack.admins.add("U0ADMIN")
     url = bot.slack.response_url()
     # The prompt sits in the channel it is about.
     bot.interact(
-        block_action("channel_mode_choose", "C0NEW:suggest", response_url=url, channel_id="C0NEW")
+        block_action(
+            "channel_mode_choose",
+            "C0NEW:suggest",
+            response_url=url,
+            channel_id="C0NEW",
+            user_id="U0ADMIN",
+        )
     )
     bot.settle()
     stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW")
     assert stored is not None and stored.mode == "suggest" and stored.enabled
 
 
-def test_mode_choice_naming_another_channel_changes_nothing(bot: BotHarness) -> None:
+def test_non_admin_mode_choice_stores_nothing_and_keeps_the_prompt(bot: BotHarness) -> None:
     url = bot.slack.response_url()
     bot.interact(
-        block_action("channel_mode_choose", "C0ELSE:off", response_url=url, channel_id="C0NEW")
+        block_action(
+            "channel_mode_choose",
+            "C0NEW:suggest",
+            response_url=url,
+            channel_id="C0NEW",
+            user_id="U0PLAIN",
+        )
+    )
+    bot.settle()
+    assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0NEW") is None
+    (answer,) = bot.slack.calls_to("response_url")
+    assert "Only workspace admins" in answer.params["text"]
+    assert answer.params["response_type"] == "ephemeral"
+    assert answer.params["replace_original"] is False  # an admin can still press a button
+
+
+def test_mode_choice_naming_another_channel_changes_nothing(bot: BotHarness) -> None:
+    bot.slack.admins.add("U0ADMIN")
+    url = bot.slack.response_url()
+    bot.interact(
+        block_action(
+            "channel_mode_choose",
+            "C0ELSE:off",
+            response_url=url,
+            channel_id="C0NEW",
+            user_id="U0ADMIN",
+        )
     )
     bot.settle()
     assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0ELSE") is None
@@ -305,17 +340,63 @@ def test_home_buttons_check_admin_rights(bot: BotHarness) -> None:
     assert modal["callback_id"] == "channel_settings_submit"
 
 
+CHANNEL_SETTINGS = {
+    "channel": {"type": "conversations_select", "selected_conversation": "C0SET"},
+    "mode": {"type": "static_select", "selected_option": {"value": "tag"}},
+    "privacy": {"type": "static_select", "selected_option": {"value": "store_text"}},
+    "escalation": {"type": "conversations_select", "selected_conversation": "C0ESC"},
+}
+
+
 def test_channel_settings_modal_saves_and_refreshes_home(bot: BotHarness) -> None:
     bot.slack.admins.add("U0ADMIN")
-    values = {
-        "channel": {"type": "conversations_select", "selected_conversation": "C0SET"},
-        "mode": {"type": "static_select", "selected_option": {"value": "tag"}},
-        "privacy": {"type": "static_select", "selected_option": {"value": "store_text"}},
-        "escalation": {"type": "conversations_select", "selected_conversation": "C0ESC"},
-    }
-    bot.interact(view_submission("channel_settings_submit", values, user_id="U0ADMIN"))
+    bot.slack.answer(
+        "conversations.info", {"ok": True, "channel": {"id": "C0ESC", "is_member": True}}
+    )
+    response = bot.interact(
+        view_submission("channel_settings_submit", CHANNEL_SETTINGS, user_id="U0ADMIN")
+    )
+    assert not response.body  # a plain ack closes the modal
     bot.settle()
+    assert bot.slack.calls_to("conversations.info")[0].params["channel"] == "C0ESC"
     stored = repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0SET")
     assert stored is not None and (stored.mode, stored.privacy_mode) == ("tag", "store_text")
     assert stored.escalation_channel == "C0ESC"
     assert bot.slack.calls_to("views.publish")
+
+
+@pytest.mark.parametrize(
+    "program",
+    [
+        lambda slack: slack.answer(
+            "conversations.info", {"ok": True, "channel": {"id": "C0ESC", "is_member": False}}
+        ),
+        lambda slack: slack.fail("conversations.info", "channel_not_found"),  # private, not in it
+    ],
+    ids=["public-not-member", "private-not-found"],
+)
+def test_escalation_channel_the_bot_cannot_post_in_is_refused_in_the_modal(
+    bot: BotHarness, program
+) -> None:
+    bot.slack.admins.add("U0ADMIN")
+    program(bot.slack)
+    response = bot.interact(
+        view_submission("channel_settings_submit", CHANNEL_SETTINGS, user_id="U0ADMIN")
+    )
+    answer = json.loads(response.body)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"escalation"} and "Invite me" in answer["errors"]["escalation"]
+    bot.settle()
+    assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0SET") is None
+
+
+def test_non_admin_channel_settings_modal_stores_nothing(bot: BotHarness) -> None:
+    response = bot.interact(
+        view_submission("channel_settings_submit", CHANNEL_SETTINGS, user_id="U0PLAIN")
+    )
+    answer = json.loads(response.body)
+    assert answer["response_action"] == "errors"
+    assert "Only workspace admins" in answer["errors"]["channel"]
+    bot.settle()
+    assert repo.get_channel_settings(bot.services.db, team_id=TEAM_ID, channel_id="C0SET") is None
+    assert bot.slack.calls_to("conversations.info") == []

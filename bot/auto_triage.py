@@ -150,7 +150,7 @@ def _suggest(
     draft = services.drafter.draft(text, team_id=team_id, channel_id=channel_id)
     metrics.observe_draft(draft.latency_ms / 1000)
     thread_ts = event.get("thread_ts") or event["ts"]
-    state = {"m": text, "c": channel_id, "th": thread_ts, "team": team_id}
+    state = {"m": text, "c": channel_id, "ts": event["ts"], "th": thread_ts, "team": team_id}
     posted = call_or_skip(
         client.chat_postMessage,
         channel=channel_id,

@@ -25,6 +25,8 @@ def post_reply(
 ) -> bool:
     """Post `reply` where the draft's state says; store it with the original draft.
 
+    State keys: `c` channel, `th` thread, `m` customer message, `ts` its ts, `d` draft, `team`.
+
     Returns False (nothing stored) when Slack refused the post, e.g. the bot is not in the channel.
     """
     channel_id = state.get("c")
@@ -42,10 +44,13 @@ def post_reply(
         team_id=str(state.get("team") or ""),
         channel_id=str(channel_id),
         user_id=user_id,
-        message_text=str(state.get("m") or "") or "(not kept)",
+        # Kept only where the channel's privacy mode allows; `ts` (the customer's message) lets
+        # its deletion in Slack delete the pair.
+        message_text=str(state.get("m") or "") or None,
         reply_text=reply,
         draft_text=state.get("d"),
         model=state.get("model"),
+        message_ts=state.get("ts"),
     )
     logger.info("reply posted in %s by %s", channel_id, user_id)
     return True

@@ -55,13 +55,17 @@ class FeedbackRecord:
 
 @dataclass(frozen=True)
 class ApprovedReplyRecord:
-    """A message and the reply an agent actually posted (after editing a draft)."""
+    """A message and the reply an agent actually posted (after editing a draft).
+
+    `message_text` (the customer's) is None where the channel's privacy mode keeps no text, after
+    the retention period, or when it was not known.
+    """
 
     id: int
     team_id: str
     channel_id: str
     user_id: str
-    message_text: str
+    message_text: str | None
     reply_text: str
     draft_text: str | None
     model: str | None

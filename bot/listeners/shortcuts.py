@@ -75,6 +75,7 @@ def register(app: App, services: Services) -> None:
             "m": state["t"],
             "d": draft.reply,
             "c": state["c"],
+            "ts": state["ts"],
             "th": state["th"],
             "team": state["team"],
             "model": draft.model,

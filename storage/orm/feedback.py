@@ -47,6 +47,7 @@ class ApprovedReply(Base):
     channel_id: Mapped[str] = mapped_column(String(ID_LEN))
     message_ts: Mapped[str | None] = mapped_column(String(ID_LEN))
     user_id: Mapped[str] = mapped_column(String(ID_LEN))
+    # The customer's text; "" where privacy mode, retention or deletion leaves none.
     message_text: Mapped[str] = mapped_column(Text)
     reply_text: Mapped[str] = mapped_column(Text)
     draft_text: Mapped[str | None] = mapped_column(Text)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import Column, MetaData, String, Table, delete
+from sqlalchemy import Column, MetaData, String, Table, delete, update
 from sqlalchemy.orm import Session
 
 from storage import validation as check
@@ -46,11 +46,24 @@ def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_
 
 
 def purge_expired_texts(db: Database, *, now: datetime | None = None) -> int:
-    """Delete stored message texts past their retention deadline; return how many."""
+    """Delete stored message texts past their retention deadline; return how many.
+
+    Approved replies older than the retention period (`db.retention_days`) lose the customer's
+    message text they quote; the agent's reply, the team's own text, is kept.
+    """
     instant = moment("now", now)
     with db.transaction() as session:
         result = session.execute(delete(MessageText).where(MessageText.expires_at <= instant))
         count = int(result.rowcount)  # type: ignore[attr-defined]
+        result = session.execute(
+            update(ApprovedReply)
+            .where(
+                ApprovedReply.created_at <= instant - timedelta(days=db.retention_days),
+                ApprovedReply.message_text != "",
+            )
+            .values(message_text="")
+        )
+        count += int(result.rowcount)  # type: ignore[attr-defined]
     logger.info("purged %d expired message texts", count)
     return count
 

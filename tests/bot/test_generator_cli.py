@@ -164,10 +164,13 @@ def test_generator_path_that_is_not_a_model(cli_env, monkeypatch, capsys) -> Non
 
 def test_train_generator_with_the_teams_approved_replies(cli_env, tiny_pairs_csv, capsys) -> None:
     from storage.database import Database
-    from storage.repositories import record_approved_reply
+    from storage.repositories import record_approved_reply, set_channel_settings
 
     db = Database.from_url(f"sqlite:///{cli_env / 'data' / 'triagebot.db'}")
     db.upgrade()
+    set_channel_settings(
+        db, team_id="T1", channel_id="C1", enabled=True, privacy_mode="store_text", set_by="U1"
+    )
     record_approved_reply(
         db,
         team_id="T1",

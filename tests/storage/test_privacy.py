@@ -6,13 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import update
+from sqlalchemy import text, update
 
 from bot.installation_store import installation_store
 from bot.serving.scheduler import JobContext, cron_trigger, privacy_purge
 from bot.settings import load_settings
 from storage.database import Database
-from storage.orm import MessageText
+from storage.orm import ApprovedReply, MessageText
 from storage.repositories import (
     delete_message_text,
     delete_workspace,
@@ -186,3 +186,55 @@ def test_uninstall_deletes_all_of_a_workspaces_data(db: Database) -> None:
     assert _texts(db) == ["text of T2", "typed in T2"]
     assert count(db, "message_texts") == 1 and count(db, "admin_actions") == 1
     assert [v.version for v in list_model_versions(db)] == ["v1"]  # shared, not the workspace's
+
+
+def _reply(db: Database, channel_id: str, message_text: str, ts: str = "1.1") -> None:
+    record_approved_reply(
+        db,
+        team_id="T1",
+        channel_id=channel_id,
+        user_id="U9",
+        message_text=message_text,
+        reply_text=f"reply to {message_text}",
+        message_ts=ts,
+    )
+
+
+def test_approved_replies_keep_customer_text_only_where_the_channel_stores_text(
+    db: Database,
+) -> None:
+    _store_text_channel(db, channel_id="C1")
+    set_channel_settings(db, team_id="T1", channel_id="C2", enabled=True, set_by="UA")
+    _reply(db, "C1", "stored here")
+    _reply(db, "C2", "ids only here")
+    _reply(db, "C3", "unconfigured here")  # unknown channels default to ids_only
+
+    replies = {r.channel_id: r for r in list_approved_replies(db)}
+    assert replies["C1"].message_text == "stored here"
+    assert replies["C2"].message_text is None and replies["C3"].message_text is None
+    assert replies["C2"].reply_text == "reply to ids only here"  # the team's own text stays
+    with db.engine.connect() as connection:
+        stored = connection.scalars(text("SELECT message_text FROM approved_replies")).all()
+    assert "ids only here" not in stored and "unconfigured here" not in stored
+
+
+def test_the_purge_clears_customer_text_of_approved_replies_past_retention(
+    db: Database,
+) -> None:
+    _store_text_channel(db)
+    _reply(db, "C1", "an old complaint", ts="1.1")
+    _reply(db, "C1", "a fresh complaint", ts="1.2")
+    with db.transaction() as session:  # the old reply was posted before the retention period
+        session.execute(
+            update(ApprovedReply)
+            .where(ApprovedReply.message_ts == "1.1")
+            .values(created_at=datetime.now(UTC) - timedelta(days=db.retention_days, minutes=1))
+        )
+
+    assert purge_expired_texts(db) == 1
+
+    replies = {r.message_ts: r for r in list_approved_replies(db)}
+    assert replies["1.1"].message_text is None
+    assert replies["1.1"].reply_text == "reply to an old complaint"
+    assert replies["1.2"].message_text == "a fresh complaint"
+    assert purge_expired_texts(db) == 0  # a second run finds nothing left

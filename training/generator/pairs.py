@@ -112,6 +112,7 @@ def approved_pairs(db: Database, *, repeat: int = 3, limit: int = 5000) -> list[
     trained on thousands of generic pairs towards the team's wording.
     """
     found = list_approved_replies(db, limit=limit)
-    pairs = [Pair(r.message_text, r.reply_text, intent="approved") for r in found]
+    # A reply whose customer text was not kept (privacy mode, retention) has no pair to train on.
+    pairs = [Pair(r.message_text, r.reply_text, intent="approved") for r in found if r.message_text]
     logger.info("%d approved replies added to the training pairs (x%d)", len(pairs), repeat)
     return pairs * repeat

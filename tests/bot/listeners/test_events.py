@@ -8,7 +8,14 @@ import logging
 import pytest
 
 from storage import repositories as repo
-from tests.fixtures.slack import BOT_ID, BOT_USER_ID, TEAM_ID, BotHarness, message_event
+from tests.fixtures.slack import (
+    BOT_ID,
+    BOT_USER_ID,
+    TEAM_ID,
+    BotHarness,
+    block_action,
+    message_event,
+)
 
 
 @pytest.fixture
@@ -139,6 +146,52 @@ def test_deleted_message_text_is_forgotten(watched: BotHarness) -> None:
     watched.settle()
     record = repo.get_prediction(db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="4.1")
     assert record is not None and record.text is None
+
+
+def _draft_post_value(blocks: object) -> str:
+    """The value of the Post button in a posted draft's blocks."""
+    parsed = json.loads(blocks) if isinstance(blocks, str) else blocks
+    assert isinstance(parsed, list)
+    return next(
+        element["value"]
+        for block in parsed
+        for element in block.get("elements", [])
+        if element.get("action_id") == "draft_post"
+    )
+
+
+def test_deleting_a_customer_message_deletes_the_approved_reply_quoting_it(
+    watched: BotHarness,
+) -> None:
+    db = watched.services.db
+    repo.update_channel_settings(
+        db, team_id=TEAM_ID, channel_id="C0SUPPORT", mode="suggest", set_by="U0ADMIN"
+    )
+    watched.event(message_event("my order never arrived", ts="7.1"), event_id="E20")
+    watched.settle()
+    (draft,) = [
+        c.params
+        for c in watched.slack.calls_to("chat.postMessage")
+        if c.params["channel"] == "C0SUPPORT"
+    ]
+    url = watched.slack.response_url()
+    watched.interact(
+        block_action("draft_post", _draft_post_value(draft["blocks"]), response_url=url)
+    )
+    watched.settle()
+    (reply,) = repo.list_approved_replies(db)
+    assert reply.message_text == "my order never arrived"
+    deleted = {
+        "type": "message",
+        "subtype": "message_deleted",
+        "channel": "C0SUPPORT",
+        "ts": "7.9",
+        "deleted_ts": "7.1",
+        "previous_message": {"ts": "7.1"},
+    }
+    watched.event(deleted, event_id="E21")
+    watched.settle()
+    assert repo.list_approved_replies(db) == []
 
 
 def test_suggest_mode_drafts_into_the_thread(watched: BotHarness) -> None:

@@ -60,9 +60,25 @@ def test_bitext_split_covers_every_intent() -> None:
 
 
 def test_approved_replies_become_repeated_training_pairs(sqlite_db) -> None:
-    from storage.repositories import record_approved_reply
+    from storage.repositories import record_approved_reply, set_channel_settings
     from training.generator.pairs import approved_pairs
 
+    set_channel_settings(
+        sqlite_db,
+        team_id="T1",
+        channel_id="C1",
+        enabled=True,
+        privacy_mode="store_text",
+        set_by="UA",
+    )
+    record_approved_reply(  # ids_only: the customer's text was not kept, nothing to train on
+        sqlite_db,
+        team_id="T1",
+        channel_id="C2",
+        user_id="U1",
+        message_text="not kept",
+        reply_text="Not a pair.",
+    )
     for n in range(2):
         record_approved_reply(
             sqlite_db,

@@ -78,6 +78,7 @@ class ServerSettings(BaseSettings):
     workers: int = Field(default=1, ge=1, le=64, alias="WEB_WORKERS")
     threads: int = Field(default=8, ge=1, le=256, alias="WEB_THREADS")
     dashboard_password: SecretStr | None = Field(default=None, alias="DASHBOARD_PASSWORD")
+    dashboard_open_on_loopback: bool = Field(default=False, alias="DASHBOARD_OPEN_ON_LOOPBACK")
     session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 

@@ -9,6 +9,7 @@ from flask import Flask, Response, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_sdk.signature import SignatureVerifier
+from werkzeug.wrappers import Response as BaseResponse
 
 from bot.app import create_app, missing_slack_credentials, oauth_enabled
 from bot.services import Services
@@ -22,6 +23,23 @@ EXTENSIONS = ("bot.dashboard", "bot.ops")
 # a 5,000-digit number, nesting deeper than the recursion limit, `[1]`, `5`, `null`.
 UNREADABLE_BODY = (ValueError, TypeError, LookupError, AttributeError, RecursionError)
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+    # The dashboard's pages: its own stylesheet and inline SVG/data: images, no scripts.
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
+        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
+    ),
+}
+# Bolt's own install and OAuth result pages under /slack/: an inline <style> and Slack's
+# "Add to Slack" button image; nothing else, and never in a frame either.
+SLACK_PAGES_CSP = (
+    "default-src 'none'; img-src https://platform.slack-edge.com; style-src 'unsafe-inline'; "
+    "frame-ancestors 'none'; form-action 'none'; base-uri 'none'"
+)
+
 
 def create_web_app(settings: Settings, services: Services) -> Flask:
     """Flask app serving `POST /slack/events`, the OAuth install routes and the dashboard.
@@ -31,6 +49,7 @@ def create_web_app(settings: Settings, services: Services) -> Flask:
     """
     flask_app = Flask("triagebot")
     flask_app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # Slack payloads are far smaller
+    add_security_headers(flask_app)
     missing = missing_slack_credentials(settings)
     if missing:
         logger.warning("Slack is not connected: %s (see docs/slack.md)", missing)
@@ -42,6 +61,19 @@ def create_web_app(settings: Settings, services: Services) -> Flask:
     for name in EXTENSIONS:
         _register_extension(name, flask_app, services)
     return flask_app
+
+
+def add_security_headers(flask_app: Flask) -> None:
+    """Send `SECURITY_HEADERS` on every response of `flask_app`: pages, API, Slack, ops, errors."""
+
+    @flask_app.after_request
+    def secure(response: BaseResponse) -> BaseResponse:
+        headers = dict(SECURITY_HEADERS)
+        if request.path.startswith("/slack/"):
+            headers["Content-Security-Policy"] = SLACK_PAGES_CSP
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
 
 
 def _register_slack_unavailable(flask_app: Flask, missing: str) -> None:

@@ -27,5 +27,9 @@ def register(flask_app: Flask, services: Services) -> None:
     auth.configure_sessions(flask_app, services.settings)
     flask_app.register_blueprint(build_pages(services))
     flask_app.register_blueprint(build_api(services))
-    if not auth.login_configured(services.settings):
+    if auth.login_configured(services.settings):
+        return
+    if services.settings.server.dashboard_open_on_loopback:
         logger.warning("DASHBOARD_PASSWORD is not set: the dashboard answers loopback clients only")
+    else:
+        logger.warning("%s", auth.CLOSED_MESSAGE)

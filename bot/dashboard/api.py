@@ -18,7 +18,14 @@ from flask import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from bot import metrics
-from bot.dashboard.auth import access, bearer_ok, csrf_token, csrf_valid, password_configured
+from bot.dashboard.auth import (
+    CLOSED_MESSAGE,
+    access,
+    bearer_ok,
+    csrf_token,
+    csrf_valid,
+    password_configured,
+)
 from models.types import Draft, Prediction
 
 if TYPE_CHECKING:
@@ -112,6 +119,8 @@ def authorise(services: Services) -> None:
     if password_configured(settings) and bearer_ok(settings):
         return  # a header the browser never adds by itself: no CSRF token needed
     state = access(settings)
+    if state == "closed":
+        raise ApiError(503, "dashboard_closed", CLOSED_MESSAGE)
     if state == "loopback_only":
         raise ApiError(403, "loopback_only", "no DASHBOARD_PASSWORD set: loopback clients only")
     if state == "login":
@@ -171,7 +180,10 @@ def build_api(services: Services) -> Blueprint:
     @api.get("/csrf")
     def handle_csrf() -> Response:
         settings = services.settings
-        if access(settings) != "ok":
+        state = access(settings)
+        if state == "closed":
+            raise ApiError(503, "dashboard_closed", CLOSED_MESSAGE)
+        if state != "ok":
             raise ApiError(401, "unauthenticated", "sign in first")
         return jsonify(csrf_token=csrf_token())
 

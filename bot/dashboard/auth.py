@@ -2,8 +2,11 @@
 
 With `DASHBOARD_PASSWORD` set, or Sign in with Slack available (OAuth credentials set; see
 `bot.dashboard.slack_login`), every page and API call needs a signed-in session (or, for
-scripts, `Authorization: Bearer <password>`). With neither, the dashboard answers only clients on
-the loopback interface that address it as localhost, and says so on every page.
+scripts, `Authorization: Bearer <password>`). With neither, the dashboard and its API are closed
+(503 naming what to set) unless `DASHBOARD_OPEN_ON_LOOPBACK=true` opts in to serving them without
+login to clients on the loopback interface that address it as localhost; it then says so on every
+page. "No proxy headers" is no proof of a local client (a plain TCP forwarder on the host adds
+none), so that mode is never the default.
 """
 
 from __future__ import annotations
@@ -28,13 +31,17 @@ from storage.files import make_private_dir
 
 logger = logging.getLogger(__name__)
 
-Access = Literal["ok", "login", "loopback_only"]
+Access = Literal["ok", "login", "loopback_only", "closed"]
 
 SECRET_FILE = "session_secret"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP", "X-Forwarded-Host")
 MAX_FAILURES = 10
 FAILURE_WINDOW_S = 600.0
+CLOSED_MESSAGE = (
+    "The dashboard is closed: set DASHBOARD_PASSWORD (or Slack OAuth credentials) to sign in, "
+    "or DASHBOARD_OPEN_ON_LOOPBACK=true to serve it without login to this machine only."
+)
 
 
 class _SessionInterface(SecureCookieSessionInterface):
@@ -130,6 +137,8 @@ def login_configured(settings: Settings) -> bool:
 def access(settings: Settings) -> Access:
     """Whether this request may see the dashboard, must sign in, or is refused outright."""
     if not login_configured(settings):
+        if not settings.server.dashboard_open_on_loopback:
+            return "closed"
         return "ok" if is_loopback_request() else "loopback_only"
     if session.get("signed_in") is True:
         return "ok"

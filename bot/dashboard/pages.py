@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from bot import metrics
 from bot.dashboard.api import ApiError, classify_text, draft_text, validate_text, validate_tone
 from bot.dashboard.auth import (
+    CLOSED_MESSAGE,
     access,
     csrf_token,
     csrf_valid,
@@ -38,16 +39,6 @@ if TYPE_CHECKING:
     from bot.services import Services
 
 logger = logging.getLogger(__name__)
-
-SECURITY_HEADERS = {
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
-    "Content-Security-Policy": (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; "
-        "frame-ancestors 'none'; form-action 'self'; base-uri 'none'"
-    ),
-}
 
 
 def build_pages(services: Services) -> Blueprint:
@@ -71,15 +62,11 @@ def build_pages(services: Services) -> Blueprint:
             "signed_in": access(settings) == "ok",
         }
 
-    @pages.after_request
-    def secure(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
-
     def gate() -> BaseResponse | None:
         """None when the request may proceed; otherwise the refusal or the way to sign in."""
         state = access(settings)
+        if state == "closed":
+            return Response(CLOSED_MESSAGE + "\n", status=503, mimetype="text/plain")
         if state == "loopback_only":
             return Response(render_template("dashboard/refused.html"), status=403)
         if state == "login":

@@ -59,7 +59,8 @@ def served(
         GENERATOR_PATH=str(tiny_lm_dir),
         GENERATOR_PRECISION="fp32",
         DRAFT_MAX_NEW_TOKENS="8",
-    )  # no DASHBOARD_PASSWORD: the dashboard answers this (loopback) client
+        DASHBOARD_OPEN_ON_LOOPBACK="true",
+    )  # no DASHBOARD_PASSWORD, loopback opt-in: the dashboard answers this (loopback) client
     with triagebot_serve(env, workdir) as base_url:
         yield base_url
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import logging
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 
 import pytest
@@ -128,3 +130,53 @@ def test_the_signature_is_checked_before_the_body_is_read(
     status, answer = post(base_url + "/slack/events", body, signed_headers(body, content_type=JSON))
     assert (status, json.loads(answer)) == (200, {"challenge": "c"})
     assert not [record for record in app_records(caplog) if record.exc_info]
+
+
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+TOO_LARGE = "x" * (2 << 20)
+# (method, path, body, status): Slack, ops, dashboard, API and error responses of one server.
+EVERY_KIND_OF_RESPONSE = [
+    ("POST", "/slack/events", "{}", 401),
+    ("POST", "/slack/events", TOO_LARGE, 413),
+    ("GET", "/slack/install", None, 404),
+    ("GET", "/healthz", None, 200),
+    ("GET", "/readyz", None, 200),
+    ("GET", "/metrics", None, 200),
+    ("GET", "/", None, 503),  # no password, no loopback opt-in: closed
+    ("GET", "/api/csrf", None, 503),
+    ("POST", "/api/classify", '{"text": "hi"}', 503),
+    ("GET", "/api/nothing", None, 404),
+    ("GET", "/no/such/page", None, 404),
+]
+
+
+def fetch(url: str, method: str, body: str | None) -> tuple[int, dict[str, str]]:
+    """One request over real HTTP; returns (status, headers), error statuses included."""
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method)
+    request.add_header("Content-Type", JSON)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers)
+    except urllib.error.HTTPError as exc:
+        return exc.code, dict(exc.headers)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    EVERY_KIND_OF_RESPONSE,
+    ids=[f"{m} {p} {s}" for m, p, _, s in EVERY_KIND_OF_RESPONSE],
+)
+def test_every_response_carries_the_security_headers(
+    base_url: str, method: str, path: str, body: str | None, status: int
+) -> None:
+    got, headers = fetch(base_url + path, method, body)
+
+    assert got == status
+    for name, value in SECURITY_HEADERS.items():
+        assert headers.get(name) == value, name
+    assert "frame-ancestors 'none'" in headers.get("Content-Security-Policy", "")

@@ -1,4 +1,4 @@
-"""Sign-in, CSRF, session cookie flags and the loopback-only mode of the dashboard."""
+"""Sign-in, CSRF, session cookie flags, the closed default and the loopback opt-in of the dashboard."""
 
 from __future__ import annotations
 
@@ -75,10 +75,39 @@ def test_repeated_wrong_passwords_are_throttled(app: Flask) -> None:
     assert right.status_code == 429
 
 
-def test_without_password_only_loopback_clients_are_served(
+def test_without_password_or_opt_in_the_dashboard_and_api_are_closed_to_loopback_too(
     tmp_path: Path, sqlite_db: Database
 ) -> None:
+    # A plain TCP forwarder on the host (ssh -L, socat) delivers remote clients from 127.0.0.1
+    # to `localhost` without proxy headers: exactly what a local client looks like.
     app = make_app(make_services(make_settings(tmp_path, password=None), sqlite_db))
+    client = app.test_client()
+    for response in (
+        client.get("/"),
+        client.post("/try", data={"text": "hi"}),
+        client.get("/dashboard/plots/roc.png"),
+    ):
+        assert response.status_code == 503
+        assert "DASHBOARD_PASSWORD" in response.get_data(as_text=True)
+        assert "DASHBOARD_OPEN_ON_LOOPBACK=true" in response.get_data(as_text=True)
+    for response in (
+        client.get("/api/csrf"),
+        client.post("/api/classify", json={"text": "hi"}),
+        client.post("/api/draft", json={"text": "hi"}),
+    ):
+        assert response.status_code == 503
+        error = response.get_json()["error"]
+        assert error["code"] == "dashboard_closed"
+        assert "DASHBOARD_OPEN_ON_LOOPBACK=true" in error["message"]
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/metrics").status_code == 200
+
+
+def test_without_password_the_loopback_opt_in_serves_loopback_clients_only(
+    tmp_path: Path, sqlite_db: Database
+) -> None:
+    settings = make_settings(tmp_path, password=None, DASHBOARD_OPEN_ON_LOOPBACK="true")
+    app = make_app(make_services(settings, sqlite_db))
     local = app.test_client().get("/")
     assert local.status_code == 200
     assert "loopback" in local.get_data(as_text=True)

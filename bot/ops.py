@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from flask import Flask, Response, jsonify
 
 from bot import metrics
-from bot.services import Services, served_generator
+from bot.services import Services, served_classifier, served_generator
 from storage.database import Database
 
 logger = logging.getLogger(__name__)
@@ -86,8 +86,7 @@ def _short(exc: BaseException, limit: int = 200) -> str:
 
 def _refresh_gauges(services: Services) -> None:
     """Bring the gauges read from storage up to date before a scrape (shared by all processes)."""
-    predictor = services.classifier.get_or_none()
-    metrics.set_model_version("classifier", predictor.version if predictor is not None else None)
+    metrics.set_model_version("classifier", served_classifier(services.classifier))
     metrics.set_model_version("generator", served_generator(services.drafter))
     try:
         from storage import repositories as repo

@@ -50,6 +50,12 @@ class Drafter(Protocol):
     ) -> Draft: ...
 
 
+def served_classifier(classifier: ModelHolder[Predictor]) -> str | None:
+    """Version of the classifier `classifier` holds right now (None: none loaded)."""
+    predictor = classifier.get_or_none()
+    return None if predictor is None else predictor.version
+
+
 def served_generator(drafter: Drafter | None) -> str | None:
     """Name of the generator `drafter` serves right now (None: drafts off or still loading)."""
     if drafter is None:

@@ -138,7 +138,8 @@ def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Set
             environment["DATA_DIR"] = str(layer_overrides["DATA_DIR"])
     built: dict[str, Any] = {}
     for layer, cls in classes.items():
-        values = {k: v for k, v in environment.items() if k in _aliases(cls)}
+        aliases = _aliases(cls)
+        values = {k: v for k, v in environment.items() if k in aliases}
         values.update(overrides.get(layer, {}))
         try:
             # Validated from the one merged mapping: the class reads no source of its own here.

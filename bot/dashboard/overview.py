@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.services import Services, served_generator
+from bot.services import Services, served_classifier, served_generator
 from models.types import LABELS
 
 logger = logging.getLogger(__name__)
@@ -99,8 +99,7 @@ def collect(services: Services, *, now: datetime | None = None) -> Overview:
 
 
 def _load_models(services: Services, overview: Overview) -> None:
-    predictor = services.classifier.get_or_none()
-    overview.classifier.served_version = predictor.version if predictor is not None else None
+    overview.classifier.served_version = served_classifier(services.classifier)
     overview.generator.served_version = served_generator(services.drafter)
     for card in (overview.classifier, overview.generator):
         record = _repo().get_active_model_version(services.db, kind=card.kind)
@@ -228,8 +227,7 @@ def classifier_dir(services: Services) -> Path | None:
     except Exception as exc:
         logger.debug("dashboard: no active classifier record: %s", exc)
         record = None
-    predictor = services.classifier.get_or_none()
-    served = predictor.version if predictor is not None else None
+    served = served_classifier(services.classifier)
     if record is not None and (served is None or record.version == served):
         return Path(record.path)
     configured = services.settings.models.classifier_path

@@ -67,9 +67,8 @@ def start_install(web: Any) -> str:
     return re.search(r"state=([\w-]+)", page.get_data(as_text=True)).group(1)  # type: ignore[union-attr]
 
 
-def test_redirect_exchanges_the_code_and_the_new_workspace_is_served(
-    web: Any, bot: BotHarness, fake_slack: FakeSlack
-) -> None:
+def answer_oauth_access(fake_slack: FakeSlack, *, authed_user: dict[str, str]) -> None:
+    """Slack's `oauth.v2.access` answer for an install into TEAM by `authed_user`."""
     fake_slack.answer(
         "oauth.v2.access",
         {
@@ -80,9 +79,15 @@ def test_redirect_exchanges_the_code_and_the_new_workspace_is_served(
             "scope": "commands,chat:write",
             "bot_user_id": "UBOT2",
             "team": {"id": TEAM, "name": "Installed"},
-            "authed_user": {"id": "U0ADMIN"},
+            "authed_user": authed_user,
         },
     )
+
+
+def test_redirect_exchanges_the_code_and_the_new_workspace_is_served(
+    web: Any, bot: BotHarness, fake_slack: FakeSlack
+) -> None:
+    answer_oauth_access(fake_slack, authed_user={"id": "U0ADMIN"})
     state = start_install(web)
     finished = web.get(f"/slack/oauth_redirect?code=c0de&state={state}")
     assert finished.status_code == 200
@@ -120,24 +125,13 @@ def test_command_from_a_workspace_without_installation_asks_to_reinstall(
 # ---------------------------------------------------------------- revocation and uninstall
 def install(web: Any, fake_slack: FakeSlack) -> None:
     """Install into TEAM through the OAuth flow: a bot token and the installer's user token."""
-    fake_slack.answer(
-        "oauth.v2.access",
-        {
-            "ok": True,
-            "app_id": "A0TEST",
-            "access_token": INSTALLED_TOKEN,
-            "token_type": "bot",
-            "scope": "commands,chat:write",
-            "bot_user_id": "UBOT2",
-            "team": {"id": TEAM, "name": "Installed"},
-            "authed_user": {
-                "id": INSTALLER,
-                "access_token": USER_TOKEN,
-                "token_type": "user",
-                "scope": "search:read",
-            },
-        },
-    )
+    user = {
+        "id": INSTALLER,
+        "access_token": USER_TOKEN,
+        "token_type": "user",
+        "scope": "search:read",
+    }
+    answer_oauth_access(fake_slack, authed_user=user)
     state = start_install(web)
     assert web.get(f"/slack/oauth_redirect?code=c0de&state={state}").status_code == 200
 

@@ -16,15 +16,16 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 
 from bot import dashboard, ops
-from bot.services import Drafter, Predictor, Services, UnavailableRetrainer
+from bot.services import Predictor, Services, UnavailableRetrainer
 from bot.settings import Settings, load_settings
 from bot.web import add_security_headers
 from models.holder import ModelHolder
 from models.types import Draft, Prediction
 from storage.database import Database
+from tests.fixtures.slack import RecordingDrafter
 
 if TYPE_CHECKING:
-    from models.generator import DraftGenerator
+    pass
 
 PASSWORD = "correct horse battery staple"
 
@@ -70,25 +71,11 @@ class CannedGenerator:
         )
 
 
-class FakeDrafter(Drafter):
+class FakeDrafter(RecordingDrafter):
     """Drafts with `CannedGenerator`; remembers (text, tone) of every request."""
 
-    generators: ModelHolder[DraftGenerator]
-
     def __init__(self) -> None:
-        self.calls: list[tuple[str, str | None]] = []
-        self.generators = ModelHolder(CannedGenerator())
-
-    def draft(
-        self,
-        text: str,
-        *,
-        team_id: str | None = None,
-        channel_id: str | None = None,
-        tone: str | None = None,
-    ) -> Draft:
-        self.calls.append((text, tone))
-        return self.generators.get().draft(text, tone=tone)
+        super().__init__(CannedGenerator())
 
 
 def make_services(settings: Settings, db: Database) -> Services:

@@ -62,27 +62,73 @@ def ensure_registered(db: Database, predictor: Predictor, path: Path) -> None:
 
 
 def build_services(settings: Settings, *, watch_models: bool = True) -> Services:
-    """Build everything the Slack app and the dashboard need.
+    """Build everything the Slack app and the dashboard need, with the job executor started.
+
+    `TRIAGE_EXECUTOR=inline` (default): this process loads the models and runs jobs on bounded
+    threads. `celery`: jobs go to the broker and this process loads no model (nor torch).
 
     Args:
         settings: all settings.
         watch_models: follow promotions and rollbacks in storage (a hot-swap thread).
     """
     db = Database.from_settings(settings.storage)
+    store = installation_store_for(settings, db)
+    from bot.jobs.builders import build_outbox
+
+    outbox = build_outbox(settings, db, store)
+    if settings.jobs.executor == "celery":
+        return _celery_services(settings, db, outbox, store)
     path = classifier_path(settings, db)
     predictor = load_classifier(settings, path)
     ensure_registered(db, predictor, path)
     classifier: ModelHolder[Any] = ModelHolder(predictor)
+    drafter = build_drafter(settings, db, classifier)
+    from bot.jobs.builders import start_inline_jobs
+
     services = Services(
         settings=settings,
         db=db,
         classifier=classifier,
-        drafter=build_drafter(settings, db, classifier),
+        drafter=drafter,
         retrainer=build_retrainer(settings, db),
+        installation_store=store,
+        jobs=start_inline_jobs(
+            settings, db=db, classifier=classifier, drafter=drafter, outbox=outbox
+        ),
+        outbox=outbox,
     )
     if watch_models and not settings.models.classifier_path:
         services.models_changed = start_watcher(settings, db, classifier)
     return services
+
+
+def _celery_services(settings: Settings, db: Database, outbox: Any, store: Any) -> Services:
+    """A web process that only enqueues: no classifier, no generator, retrains on the workers."""
+    from bot.jobs.celery_queue import CeleryJobQueue
+    from bot.jobs.queued_retrainer import QueuedRetrainer
+
+    jobs = CeleryJobQueue.from_settings(settings)
+    return Services(
+        settings=settings,
+        db=db,
+        classifier=ModelHolder(),
+        drafter=None,
+        retrainer=QueuedRetrainer(jobs),
+        installation_store=store,
+        jobs=jobs,
+        outbox=outbox,
+    )
+
+
+def installation_store_for(settings: Settings, db: Database) -> Any:
+    """The OAuth installation store, or None with one workspace's `SLACK_BOT_TOKEN`."""
+    from bot.app import oauth_enabled
+
+    if not oauth_enabled(settings):
+        return None
+    from bot.installation_store import installation_store
+
+    return installation_store(db, client_id=settings.slack.client_id or "")
 
 
 def build_drafter(settings: Settings, db: Database, classifier: ModelHolder[Any]) -> Drafter | None:

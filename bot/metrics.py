@@ -108,6 +108,59 @@ STORED_FEEDBACK = Gauge(
 ERRORS = Counter(
     "triagebot_errors", "Errors caught at a boundary, by where.", ["where"], registry=REGISTRY
 )
+JOBS = Counter(
+    "triagebot_jobs",
+    "Jobs by kind and outcome (submitted, rejected: queue full, done, failed).",
+    ["kind", "outcome"],
+    registry=REGISTRY,
+)
+JOB_SECONDS = Histogram(
+    "triagebot_job_seconds",
+    "Time from a job's start to its end, by kind.",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 120),
+    registry=REGISTRY,
+)
+QUEUE_DEPTH = Gauge(
+    "triagebot_queue_depth",
+    "Jobs waiting in this process's inline queues, by queue.",
+    ["queue"],
+    registry=REGISTRY,
+)
+OUTBOX_ROWS = Gauge(
+    "triagebot_outbox_rows",
+    "Slack writes in the outbox by status (pending, sent, failed, expired); shared by every process.",
+    ["status"],
+    registry=REGISTRY,
+)
+BATCH_SIZE = Histogram(
+    "triagebot_classify_batch_size",
+    "Texts per forward pass of the micro-batched classifier.",
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+    registry=REGISTRY,
+)
+
+
+def count_job(kind: str, outcome: str) -> None:
+    """Count a job `submitted`, `rejected` (queue full), `done` or `failed`."""
+    JOBS.labels(kind=kind, outcome=outcome).inc()
+
+
+def observe_job(kind: str, seconds: float) -> None:
+    JOB_SECONDS.labels(kind=kind).observe(seconds)
+
+
+def set_queue_depth(queue: str, depth: int) -> None:
+    QUEUE_DEPTH.labels(queue=queue).set(depth)
+
+
+def set_outbox_rows(counts: Mapping[str, int]) -> None:
+    for status, total in counts.items():
+        OUTBOX_ROWS.labels(status=status).set(total)
+
+
+def observe_batch(size: int) -> None:
+    BATCH_SIZE.observe(size)
 
 
 def count_request(kind: str) -> None:

@@ -14,6 +14,8 @@ from models.holder import ModelHolder
 from storage.database import Database
 
 if TYPE_CHECKING:
+    from bot.jobs.queue import JobQueue
+    from bot.jobs.types import Job
     from models.generator import DraftGenerator
     from models.types import Draft, Prediction
 
@@ -109,6 +111,8 @@ class Services:
         installation_store: slack_sdk installation store in OAuth mode, else None.
         models_changed: called after an admin promotes or rolls back (wakes the hot-swap watcher).
         admins: decides who may run admin actions.
+        jobs: where listeners submit work (`bot.jobs`); None only in tests of the bare web app.
+        outbox: Slack writes of this process (`bot.outbox.Outbox`), or None.
     """
 
     settings: Settings
@@ -119,6 +123,19 @@ class Services:
     installation_store: Any = None
     models_changed: Callable[[], None] = field(default=lambda: None)
     admins: AdminChecker | None = None
+    jobs: JobQueue | None = None
+    outbox: Any = None
+
+    def submit(self, job: Job) -> bool:
+        """Hand `job` to the executor without waiting; False when it cannot take it now."""
+        return self.jobs is not None and self.jobs.submit(job)
+
+    @property
+    def drafts_enabled(self) -> bool:
+        """Drafting is on (in this process or on the workers)."""
+        if self.settings.jobs.executor == "celery":
+            return self.settings.slack.drafts_enabled
+        return self.drafter is not None
 
     def __post_init__(self) -> None:
         if self.admins is None:
@@ -128,8 +145,3 @@ class Services:
         """Workspace admin/owner or listed in `TRIAGE_ADMIN_USER_IDS`."""
         assert self.admins is not None
         return self.admins.is_admin(client, user_id)
-
-    def predict(self, text: str) -> Prediction:
-        """Classify one text with the model served right now."""
-        predictor: Predictor = self.classifier.get()
-        return predictor.predict([text])[0]

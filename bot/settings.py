@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import logging
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError
@@ -83,12 +83,42 @@ class ServerSettings(BaseSettings):
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
 
 
+class JobSettings(BaseSettings):
+    """Where jobs run (`inline` threads or `celery` workers), their bounds and the Slack outbox."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    executor: Literal["inline", "celery"] = Field(default="inline", alias="TRIAGE_EXECUTOR")
+    broker_url: str = Field(default="redis://127.0.0.1:6379/0", alias="TRIAGE_BROKER_URL")
+    visibility_timeout: int = Field(
+        default=300, ge=5, le=86_400, alias="TRIAGE_BROKER_VISIBILITY_TIMEOUT"
+    )
+    queue_namespace: str = Field(default="", alias="TRIAGE_QUEUE_NAMESPACE")
+    queue_size: int = Field(default=2_000, ge=1, le=1_000_000, alias="TRIAGE_QUEUE_SIZE")
+    triage_threads: int = Field(default=32, ge=1, le=256, alias="TRIAGE_TRIAGE_THREADS")
+    draft_threads: int = Field(default=1, ge=1, le=16, alias="TRIAGE_DRAFT_THREADS")
+    batch_size: int = Field(default=32, ge=1, le=512, alias="TRIAGE_BATCH_SIZE")
+    batch_wait_ms: float = Field(default=5.0, ge=0, le=1_000, alias="TRIAGE_BATCH_WAIT_MS")
+    digest_after: int = Field(default=3, ge=0, le=1_000, alias="TRIAGE_DIGEST_AFTER")
+    digest_window_seconds: float = Field(
+        default=60.0, ge=0, le=86_400, alias="TRIAGE_DIGEST_WINDOW_SECONDS"
+    )
+    outbox_expiry_seconds: float = Field(
+        default=3_600.0, ge=60, le=604_800, alias="TRIAGE_OUTBOX_EXPIRY_SECONDS"
+    )
+    outbox_sweep_seconds: float = Field(
+        default=30.0, ge=0.1, le=3_600, alias="TRIAGE_OUTBOX_SWEEP_SECONDS"
+    )
+    outbox_threads: int = Field(default=4, ge=1, le=64, alias="TRIAGE_OUTBOX_THREADS")
+
+
 @dataclass(frozen=True)
 class Settings(CoreSettings):
-    """All settings, one object per layer: the core layers' plus Slack and the server."""
+    """All settings, one object per layer: the core layers' plus Slack, the server and jobs."""
 
     slack: SlackSettings
     server: ServerSettings
+    jobs: JobSettings = field(default_factory=JobSettings)
 
 
 def _describe(error: ValidationError) -> str:
@@ -131,6 +161,7 @@ def load_settings(env_file: Path | str | None = ".env", **overrides: Any) -> Set
         "training": TrainingSettings,
         "slack": SlackSettings,
         "server": ServerSettings,
+        "jobs": JobSettings,
     }
     environment = _environment(env_file)
     for layer_overrides in overrides.values():

@@ -77,3 +77,32 @@ def call_or_skip(method: Callable[..., Any], **kwargs: Any) -> Any | None:
             )
             return None
         raise
+
+
+class SlackClients:
+    """Web API clients by workspace, for work that runs after the request (jobs, the outbox).
+
+    One workspace (`SLACK_BOT_TOKEN`): every team gets the same client. OAuth: the team's bot
+    token comes from the installation store; a team without an installation gets None (it was
+    uninstalled, or its token revoked) and its writes are dropped with a reason.
+    """
+
+    def __init__(self, settings: SlackSettings, installation_store: Any = None) -> None:
+        self.settings = settings
+        self.installation_store = installation_store
+        token = settings.bot_token.get_secret_value() if settings.bot_token else None
+        self._single = None if installation_store is not None else build_client(settings, token)
+        self._by_token: dict[str, WebClient] = {}
+
+    def client_for(self, team_id: str | None) -> WebClient | None:
+        """The client that writes into `team_id`'s workspace, or None when it has no bot token."""
+        if self._single is not None:
+            return self._single
+        bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
+        token = getattr(bot, "bot_token", None)
+        if not token:
+            return None
+        client = self._by_token.get(token)
+        if client is None:
+            client = self._by_token.setdefault(token, build_client(self.settings, token))
+        return client

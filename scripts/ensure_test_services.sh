@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Make sure the services the tests talk to are here: PostgreSQL on 127.0.0.1:5432 and Chromium.
+# Make sure the services the tests talk to are here: PostgreSQL on 127.0.0.1:5432, Redis on :6379,
+# RabbitMQ on :5672 (the Celery brokers) and Chromium.
 # Idempotent and quiet when everything is already in place.
 set -euo pipefail
 
@@ -27,8 +28,39 @@ if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
 fi
 pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2; exit 1; }
 
+# Is something answering on a local TCP port?
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {  # PORT NAME SECONDS
+  for _ in $(seq 1 "$3"); do port_open "$1" && return 0; sleep 1; done
+  echo "$2 did not come up on 127.0.0.1:$1" >&2
+  exit 1
+}
+
+if ! port_open 6379; then
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "installing Redis ..."
+    apt_install redis-server redis-tools
+  fi
+  echo "starting Redis ..."
+  # In memory only: the tests purge what they create, nothing needs to survive a restart.
+  redis-server --bind 127.0.0.1 --port 6379 --daemonize yes --save "" --appendonly no \
+    --logfile /tmp/triagebot-redis.log >/dev/null
+  wait_port 6379 Redis 30
+fi
+
+if ! port_open 5672; then
+  if ! command -v rabbitmq-server >/dev/null 2>&1; then
+    echo "installing RabbitMQ ..."
+    apt_install rabbitmq-server
+  fi
+  echo "starting RabbitMQ ..."
+  # Detached from this shell; the guest user may connect from 127.0.0.1 (RabbitMQ's default).
+  RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 nohup $SUDO rabbitmq-server >/tmp/triagebot-rabbitmq.log 2>&1 &
+  wait_port 5672 RabbitMQ 90
+fi
+
 if [ ! -x /usr/bin/chromium ]; then
   echo "installing Chromium for the dashboard tests ..."
   apt_install chromium chromium-driver fonts-dejavu-core
 fi
-echo "test services ready: PostgreSQL on 127.0.0.1:5432, $(/usr/bin/chromium --version 2>/dev/null || echo 'no chromium')"
+echo "test services ready: PostgreSQL on 127.0.0.1:5432, Redis on :6379, RabbitMQ on :5672, $(/usr/bin/chromium --version 2>/dev/null || echo 'no chromium')"

@@ -40,8 +40,8 @@ class Database:
         self.engine = engine
         self.retention_days = retention_days
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
-        writer_bind = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
-        self._writer = sessionmaker(bind=writer_bind, expire_on_commit=False)
+        self.writer_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+        self._writer = sessionmaker(bind=self.writer_engine, expire_on_commit=False)
 
     @classmethod
     def from_url(cls, url: str, *, echo: bool = False, retention_days: int = 90) -> Database:

@@ -145,3 +145,64 @@ class AdminActionRecord:
     action: str
     detail: str
     created_at: datetime
+
+
+@dataclass(frozen=True)
+class OutboxRecord:
+    """One Slack write in the outbox. `status`: pending, sent, failed or expired.
+
+    `payload` is emptied once the row is sent or given up (it may quote customer text).
+    """
+
+    id: int
+    key: str
+    team_id: str | None
+    channel_id: str | None
+    method: str
+    payload: dict[str, Any]
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
+    expires_at: datetime
+    last_error: str | None = None
+    result_ts: str | None = None
+    sent_at: datetime | None = None
+    claimed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class AlertRecord:
+    """A confident negative message reported to an escalation channel.
+
+    `text` is set only where the source channel stores text; `digest_id` when it was folded
+    into a digest.
+    """
+
+    id: int
+    team_id: str
+    escalation_channel: str
+    channel_id: str
+    message_ts: str
+    user_id: str
+    label: str
+    confidence: float
+    text: str | None
+    digest_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest message and every alert folded into it, oldest first.
+
+    `version` grows with each alert; `posted_ts` is the posted message's ts (None before).
+    """
+
+    id: int
+    team_id: str
+    escalation_channel: str
+    opened_at: datetime
+    version: int
+    posted_ts: str | None
+    alerts: tuple[AlertRecord, ...] = ()

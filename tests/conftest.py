@@ -14,4 +14,5 @@ pytest_plugins = [
     "tests.fixtures.tiny_models",
     "tests.fixtures.tiny_generators",
     "tests.fixtures.slack",
+    "tests.fixtures.brokers",
 ]

@@ -13,6 +13,9 @@ _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _BARE_AMPERSAND = re.compile(r"&(?!(?:amp|lt|gt);)")
 
 
+APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
+
+
 def plain(text: str) -> dict[str, Any]:
     return {"type": "plain_text", "text": text[:150] or " ", "emoji": True}
 

@@ -5,10 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.blocks.common import Block, actions, button, header, section
-from storage.records import ChannelSettingsRecord, DriftReportRecord, ModelVersionRecord
+from bot.blocks.common import Block, actions, button, escape_mrkdwn, header, section
+from storage.records import (
+    ChannelSettingsRecord,
+    DriftReportRecord,
+    ModelVersionRecord,
+    OutboxRecord,
+)
 
 HOME_VERSION_LIMIT = 8
+HOME_UNDELIVERED_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class HomeData:
     feedback_total: int = 0
     drift: DriftReportRecord | None = None
     channel_settings: list[ChannelSettingsRecord] = field(default_factory=list)
+    undelivered: list[OutboxRecord] = field(default_factory=list)  # refused by Slack for good
 
 
 def build_home_view(data: HomeData) -> dict[str, Any]:
@@ -81,7 +88,21 @@ def _admin_blocks(data: HomeData) -> list[Block]:
             for s in data.channel_settings[:40]
         )
         blocks.append(section(f"*Channel settings*\n{lines}"))
+    blocks.append(section(f"*Undelivered Slack messages*\n{_undelivered_lines(data.undelivered)}"))
     return blocks
+
+
+def _undelivered_lines(rows: list[OutboxRecord]) -> str:
+    """Writes Slack refused for good: what, where, why (the fix is usually an invitation)."""
+    if not rows:
+        return "_none_"
+    lines = [
+        f"• `{row.method}`"
+        + (f" to <#{row.channel_id}>" if row.channel_id else "")
+        + f": `{escape_mrkdwn(row.last_error or 'unknown')}` ({row.created_at:%Y-%m-%d %H:%M})"
+        for row in rows[:HOME_UNDELIVERED_LIMIT]
+    ]
+    return "\n".join(lines)
 
 
 def _version_lines(versions: list[Any]) -> str:

@@ -20,6 +20,7 @@ from bot.cli import (
     generator_commands,
     model_commands,
     serve_commands,
+    worker_commands,
 )
 from bot.cli.errors import known_errors
 from bot.settings import SettingsError, load_settings
@@ -57,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     db_commands.register(sub)
     assets_commands.register(sub)
     bench_commands.register(sub)
+    worker_commands.register(sub)
     return parser
 
 

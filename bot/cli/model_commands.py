@@ -8,6 +8,7 @@ import getpass
 import json
 import logging
 import signal
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -135,20 +136,13 @@ def _exit_on_signal(signum: int, frame: object) -> None:
 
 def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     from bot.serving.scheduler import JobContext, build_blocking_scheduler
-    from training.retrain.run import describe_result, retrain_once
 
     db = open_db(settings)
 
     def notify(text: str) -> None:
         logger.warning("admin notice: %s", text)
 
-    def start_retrain(trigger: str, slot: datetime | None) -> bool:
-        result = retrain_once(
-            trigger, db=db, settings=settings, requested_by="scheduler", slot=slot
-        )
-        notify(describe_result(result))
-        return result.outcome != "skipped" or result.run_id is not None
-
+    start_retrain = scheduled_retrain_starter(settings, db, notify)
     scheduler = build_blocking_scheduler(JobContext(db, settings, notify, start_retrain))
     training = settings.training
     logger.info(
@@ -169,6 +163,29 @@ def handle_scheduler(args: argparse.Namespace, settings: Settings) -> int:
             scheduler.shutdown(wait=False)
         logger.info("scheduler stopped")
     return 0
+
+
+def scheduled_retrain_starter(
+    settings: Settings, db: Database, notify: Callable[[str], None]
+) -> Callable[[str, datetime | None], bool]:
+    """How the scheduler process retrains: here and now, or (celery) as a job for a worker."""
+    if settings.jobs.executor == "celery":
+        from bot.jobs.celery_queue import CeleryJobQueue
+        from bot.jobs.queued_retrainer import QueuedRetrainer
+
+        queued = QueuedRetrainer(CeleryJobQueue.from_settings(settings))
+        return lambda trigger, slot: queued.start(trigger, "scheduler", notify, slot=slot)
+
+    from training.retrain.run import describe_result, retrain_once
+
+    def start_retrain(trigger: str, slot: datetime | None) -> bool:
+        result = retrain_once(
+            trigger, db=db, settings=settings, requested_by="scheduler", slot=slot
+        )
+        notify(describe_result(result))
+        return result.outcome != "skipped" or result.run_id is not None
+
+    return start_retrain
 
 
 def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:

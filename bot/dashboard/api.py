@@ -129,11 +129,20 @@ def authorise(services: Services) -> None:
         raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
 
 
+def no_model_here(services: Services, reason: str) -> str:
+    """Why this process cannot answer with a model: on a celery-mode replica none is loaded."""
+    if services.settings.jobs.executor == "celery":
+        return "models run on the workers (TRIAGE_EXECUTOR=celery); this web replica loads none"
+    return reason
+
+
 def classify_text(services: Services, text: str) -> Prediction:
     """Classify one text with the served classifier (503 as ApiError when none is loaded)."""
     predictor = services.classifier.get_or_none()
     if predictor is None:
-        raise ApiError(503, "model_unavailable", "no classifier loaded yet")
+        raise ApiError(
+            503, "model_unavailable", no_model_here(services, "no classifier loaded yet")
+        )
     started = time.perf_counter()
     prediction: Prediction = predictor.predict([text])[0]
     metrics.observe_classification(prediction.label, time.perf_counter() - started)
@@ -143,7 +152,9 @@ def classify_text(services: Services, text: str) -> Prediction:
 def draft_text(services: Services, text: str, tone: str | None = None) -> Draft:
     """Draft a reply to `text` through the drafting service (503 as ApiError on failure)."""
     if services.drafter is None:
-        raise ApiError(503, "model_unavailable", "no reply generator configured")
+        raise ApiError(
+            503, "model_unavailable", no_model_here(services, "no reply generator configured")
+        )
     started = time.perf_counter()
     try:
         draft = services.drafter.draft(text, tone=tone)

@@ -55,6 +55,17 @@ class RunRow:
 
 
 @dataclass
+class UndeliveredRow:
+    """A Slack write refused for good (shown so an admin can fix its cause)."""
+
+    created: str
+    team: str
+    method: str
+    channel: str
+    error: str
+
+
+@dataclass
 class Overview:
     """Everything on the dashboard page."""
 
@@ -68,6 +79,7 @@ class Overview:
     correction_rate: float | None = None
     runs: list[RunRow] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
+    undelivered: list[UndeliveredRow] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
 
@@ -87,6 +99,7 @@ def collect(services: Services, *, now: datetime | None = None) -> Overview:
         ("drift", lambda: _load_drift(services, overview)),
         ("feedback", lambda: _load_feedback(services, overview, now)),
         ("training runs", lambda: _load_runs(services, overview)),
+        ("undelivered", lambda: _load_undelivered(services, overview)),
     ]
     for name, load in sections:
         try:
@@ -187,6 +200,19 @@ def _load_runs(services: Services, overview: Overview) -> None:
                 candidate=str(getattr(run, "candidate_version", None) or ""),
                 before=before,
                 after=after,
+            )
+        )
+
+
+def _load_undelivered(services: Services, overview: Overview) -> None:
+    for row in _repo().list_failed(services.db, limit=10):
+        overview.undelivered.append(
+            UndeliveredRow(
+                created=_when(row.created_at),
+                team=row.team_id or "",
+                method=row.method,
+                channel=row.channel_id or "",
+                error=row.last_error or "unknown",
             )
         )
 

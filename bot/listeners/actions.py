@@ -10,14 +10,11 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.blocks.draft import (
-    build_draft_blocks,
-    build_draft_edit_modal,
-    build_posted_text,
-    build_working_blocks,
-)
+from bot.blocks.draft import build_draft_edit_modal, build_posted_text, build_working_blocks
 from bot.blocks.feedback import build_feedback_confirmation_text, build_relabel_modal
 from bot.blocks.triage import MODES
+from bot.jobs.queue import BUSY
+from bot.jobs.types import DraftJob
 from bot.listeners.errors import guarded
 from bot.payloads import decode, feedback_target
 from bot.permissions import channel_settings_refusal
@@ -122,25 +119,34 @@ def register(app: App, services: Services) -> None:
     @app.action("draft_regenerate")
     @guarded
     def handle_draft_regenerate(
-        ack: Ack, action: dict[str, Any], context: BoltContext, respond: Respond
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        respond: Respond,
     ) -> None:
         """Replace the draft with a new one."""
         ack()
         state = decode(action.get("value"))
-        if services.drafter is None or not state.get("m"):
+        if not services.drafts_enabled or not state.get("m"):
             respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            return
+        job = DraftJob(
+            mode="regenerate",
+            text=str(state["m"]),
+            team_id=signed_team(context),
+            channel_id=state.get("c"),
+            response_url=body.get("response_url"),
+            message_ts=state.get("ts"),
+            thread_ts=state.get("th"),
+        )
+        if not services.submit(job):
+            respond(response_type="ephemeral", replace_original=False, text=BUSY)
             return
         respond(
             replace_original=True,
             text="Regenerating…",
             blocks=build_working_blocks("Drafting another reply…"),
-        )
-        draft = services.drafter.draft(
-            str(state["m"]), team_id=signed_team(context), channel_id=state.get("c")
-        )
-        state.pop("d", None)
-        respond(
-            replace_original=True, text="Suggested reply", blocks=build_draft_blocks(draft, state)
         )
 
     @app.action("draft_discard")

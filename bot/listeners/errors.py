@@ -19,11 +19,10 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot import metrics
+from bot.blocks.common import APOLOGY
 from bot.services import Services
 
 logger = logging.getLogger(__name__)
-
-APOLOGY = "Sorry, something went wrong on my side. Please try again in a moment."
 
 
 def guarded(func: Callable[..., Any]) -> Callable[..., None]:

@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.auto_triage import is_new_human_message, triage_message
+from bot.auto_triage import is_new_human_message, triage_job
 from bot.blocks.triage import build_help_text, build_mode_prompt_blocks
 from bot.listeners.errors import guarded
 from bot.services import Services
@@ -26,10 +26,8 @@ def register(app: App, services: Services) -> None:
     # `event("message")`, not `app.message()`: edits, joins and deletions must be acked too.
     @app.event("message")
     @guarded
-    def handle_message(
-        event: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
-    ) -> None:
-        """Triage a new human message in an opted-in channel; forget deleted messages' text."""
+    def handle_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+        """Queue a new human message in an opted-in channel for triage; forget deleted text."""
         metrics.count_request("event")
         team_id = str(context.team_id or body.get("team_id") or "")
         if event.get("subtype") == "message_deleted":
@@ -37,10 +35,11 @@ def register(app: App, services: Services) -> None:
             return
         if not is_new_human_message(event):
             return
-        outcome = triage_message(
-            services, client, team_id=team_id, event=event, event_id=body.get("event_id")
-        )
-        logger.debug("message %s/%s: %s", event.get("channel"), event.get("ts"), outcome)
+        job = triage_job(services, team_id=team_id, event=event, event_id=body.get("event_id"))
+        if isinstance(job, str):
+            logger.debug("message %s/%s: %s", event.get("channel"), event.get("ts"), job)
+        elif not services.submit(job):
+            logger.warning("message %s/%s not triaged: busy", job.channel_id, job.ts)
 
     def handle_message_deleted(team_id: str, event: dict[str, Any]) -> None:
         ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")

@@ -11,7 +11,7 @@ from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot import model_actions
-from bot.blocks.home import HomeData, build_home_view
+from bot.blocks.home import HOME_UNDELIVERED_LIMIT, HomeData, build_home_view
 from bot.blocks.triage import build_channel_settings_modal
 from bot.listeners.errors import guarded
 from bot.services import Services
@@ -45,6 +45,7 @@ def gather_home(services: Services, *, team_id: str, is_admin: bool) -> HomeData
         feedback_total=repo.count_feedback(db),
         drift=repo.latest_drift_report(db),
         channel_settings=channels,
+        undelivered=repo.list_failed(db, team_id=team_id, limit=HOME_UNDELIVERED_LIMIT),
     )
 
 

@@ -9,9 +9,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.blocks.draft import build_draft_edit_modal, build_message_modal, build_working_modal
+from bot.auto_triage import MAX_TEXT
+from bot.blocks.draft import build_message_modal, build_working_modal
 from bot.blocks.feedback import build_relabel_modal
-from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
+from bot.jobs.queue import BUSY
+from bot.jobs.types import ClassifyJob, DraftJob
 from bot.listeners.commands import DRAFTS_OFF
 from bot.listeners.errors import guarded
 from bot.services import Services
@@ -38,28 +40,27 @@ def register(app: App, services: Services) -> None:
     @app.shortcut("classify_message")
     @guarded
     def handle_classify_message(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
-        """Classify the message; answer ephemerally with feedback buttons."""
+        """Classify the message; the answer (with feedback buttons) follows ephemerally."""
         ack()
         metrics.count_request("shortcut")
         state = message_state(body)
-        prediction = services.predict(state["t"])
-        feedback = {"c": state["c"], "ts": state["ts"], "team": state["team"]}
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=build_prediction_text(prediction),
-            blocks=build_prediction_blocks(
-                state["t"], prediction, emoji=services.settings.slack.emoji, feedback_state=feedback
-            ),
+        job = ClassifyJob(
+            text=state["t"][:MAX_TEXT],
+            team_id=state["team"],
+            channel_id=state["c"],
+            response_url=str(body.get("response_url") or ""),
+            message_ts=state["ts"],
         )
+        if not services.submit(job):
+            respond(response_type="ephemeral", replace_original=False, text=BUSY)
 
     @app.shortcut("draft_reply")
     @guarded
     def handle_draft_reply(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        """Open a "working" modal at once (trigger_id expires), then fill it with the draft."""
+        """Open a "working" modal at once (trigger_id expires); a job fills it with the draft."""
         ack()
         metrics.count_request("shortcut")
-        if services.drafter is None:
+        if not services.drafts_enabled:
             client.views_open(
                 trigger_id=body["trigger_id"], view=build_message_modal("Draft a reply", DRAFTS_OFF)
             )
@@ -69,18 +70,19 @@ def register(app: App, services: Services) -> None:
             view=build_working_modal("Draft a reply", "Drafting a reply…"),
         )
         state = message_state(body)
-        draft = services.drafter.draft(state["t"], team_id=state["team"], channel_id=state["c"])
-        metrics.observe_draft(draft.latency_ms / 1000)
-        edit_state = {
-            "m": state["t"],
-            "d": draft.reply,
-            "c": state["c"],
-            "ts": state["ts"],
-            "th": state["th"],
-            "team": state["team"],
-            "model": draft.model,
-        }
-        client.views_update(view_id=opened["view"]["id"], view=build_draft_edit_modal(edit_state))
+        job = DraftJob(
+            mode="shortcut",
+            text=state["t"][:MAX_TEXT],
+            team_id=state["team"],
+            channel_id=state["c"],
+            view_id=opened["view"]["id"],
+            message_ts=state["ts"],
+            thread_ts=state["th"],
+        )
+        if not services.submit(job):
+            client.views_update(
+                view_id=opened["view"]["id"], view=build_message_modal("Draft a reply", BUSY)
+            )
 
     @app.shortcut("correct_label")
     @guarded

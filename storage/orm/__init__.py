@@ -14,6 +14,7 @@ from storage.orm.channels import ChannelSettings
 from storage.orm.feedback import ApprovedReply, FeedbackRow
 from storage.orm.model_versions import ModelVersion, TrainingRun
 from storage.orm.ops import AdminAction, DriftReport, Lease, ProcessedEvent
+from storage.orm.outbox import AlertDigestRow, AlertRow, OutboxRow, SlackPace
 from storage.orm.predictions import MessageText, PredictionRow
 
 logger = logging.getLogger(__name__)
@@ -21,6 +22,8 @@ logger = logging.getLogger(__name__)
 __all__ = [
     "NAMING",
     "AdminAction",
+    "AlertDigestRow",
+    "AlertRow",
     "ApprovedReply",
     "Base",
     "ChannelSettings",
@@ -29,7 +32,9 @@ __all__ = [
     "Lease",
     "MessageText",
     "ModelVersion",
+    "OutboxRow",
     "PredictionRow",
     "ProcessedEvent",
+    "SlackPace",
     "TrainingRun",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
@@ -17,6 +17,8 @@ from storage.orm import MessageText, ModelVersion, PredictionRow
 from storage.records import PredictionRecord
 from storage.repositories._common import moment, upsert_insert
 from storage.repositories._texts import keep_text
+from storage.repositories.alerts import AlertWrite, add_alert
+from storage.repositories.outbox import OutboxWrite, insert_writes
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +59,17 @@ def record_prediction(
     latency_ms: float,
     text: str | None = None,
     thread_ts: str | None = None,
+    outbox: Sequence[OutboxWrite] = (),
+    alert: AlertWrite | None = None,
 ) -> tuple[PredictionRecord, bool]:
     """Record a classified message once; return it and whether this call created it.
 
     `text` is kept (with the retention deadline) only if the channel's privacy mode is
     `store_text`. A redelivered message returns the stored row and `False`.
+
+    `outbox` (e.g. the reaction) and `alert` (an escalation alert, maybe folded into a digest)
+    are the Slack writes that follow the decision: stored in the same transaction, and only by
+    the call that created the prediction, so a redelivery writes nothing twice.
 
     Raises:
         InvalidInput: bad label or scores, over-long or empty ids, text over 40,000 characters.
@@ -81,6 +89,8 @@ def record_prediction(
     }
     if text is not None:
         check.text_field("text", text, max_len=check.TEXT_LEN, allow_empty=True)
+    writes = [write.checked() for write in outbox]
+    alert = alert.checked() if alert is not None else None
     with db.transaction() as session:
         if session.get(ModelVersion, model_version) is None:
             raise NotFound(f"model version {model_version!r} is not registered")
@@ -99,9 +109,45 @@ def record_prediction(
                 text=text,
                 retention_days=db.retention_days,
             )
+        if created_id is not None:
+            _follow_ups(
+                session,
+                writes,
+                alert,
+                team_id=team_id,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                user_id=user_id,
+                label=label,
+            )
         record = _get(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
     assert record is not None  # inserted above or already there
     return record, created_id is not None
+
+
+def _follow_ups(
+    session: Session,
+    writes: list[OutboxWrite],
+    alert: AlertWrite | None,
+    *,
+    team_id: str,
+    channel_id: str,
+    message_ts: str,
+    user_id: str,
+    label: str,
+) -> None:
+    """The Slack writes that follow a new prediction, in its transaction."""
+    insert_writes(session, writes)
+    if alert is not None:
+        add_alert(
+            session,
+            alert,
+            team_id=team_id,
+            channel_id=channel_id,
+            message_ts=message_ts,
+            user_id=user_id,
+            label=label,
+        )
 
 
 def _get(

@@ -5,20 +5,25 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, MetaData, String, Table, delete, update
+from sqlalchemy import Column, MetaData, String, Table, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage import validation as check
 from storage.database import Database
 from storage.orm import (
     AdminAction,
+    AlertDigestRow,
+    AlertRow,
     ApprovedReply,
     ChannelSettings,
     FeedbackRow,
     MessageText,
+    OutboxRow,
     PredictionRow,
+    SlackPace,
 )
 from storage.repositories._common import moment
+from storage.repositories.alerts import alert_key
 
 logger = logging.getLogger(__name__)
 
@@ -26,7 +31,8 @@ logger = logging.getLogger(__name__)
 def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_ts: str) -> int:
     """Forget a message deleted in Slack: its stored text and approved replies quoting it.
 
-    Predictions and feedback keep their labels and ids. Returns the number of rows deleted.
+    Its alert keeps ids and label but loses its text, also in an alert not yet sent. Predictions
+    and feedback keep their labels and ids. Returns the number of rows deleted.
     """
     check.ident("team_id", team_id)
     check.ident("channel_id", channel_id)
@@ -42,14 +48,33 @@ def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_
                 )
             )
             deleted += int(result.rowcount)  # type: ignore[attr-defined]
+        _forget_alert_text(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
     return deleted
+
+
+def _forget_alert_text(session: Session, *, team_id: str, channel_id: str, message_ts: str) -> None:
+    session.execute(
+        update(AlertRow)
+        .where(
+            AlertRow.team_id == team_id,
+            AlertRow.channel_id == channel_id,
+            AlertRow.message_ts == message_ts,
+        )
+        .values(text=None)
+    )
+    pending = session.scalar(
+        select(OutboxRow).where(OutboxRow.key == alert_key(team_id, channel_id, message_ts))
+    )
+    if pending is not None and "text" in (pending.payload or {}):
+        pending.payload = {**pending.payload, "text": ""}
 
 
 def purge_expired_texts(db: Database, *, now: datetime | None = None) -> int:
     """Delete stored message texts past their retention deadline; return how many.
 
     Approved replies older than the retention period (`db.retention_days`) lose the customer's
-    message text they quote; the agent's reply, the team's own text, is kept.
+    message text they quote; the agent's reply, the team's own text, is kept. Alerts of that
+    age lose the text they quote.
     """
     instant = moment("now", now)
     with db.transaction() as session:
@@ -62,6 +87,15 @@ def purge_expired_texts(db: Database, *, now: datetime | None = None) -> int:
                 ApprovedReply.message_text != "",
             )
             .values(message_text="")
+        )
+        count += int(result.rowcount)  # type: ignore[attr-defined]
+        result = session.execute(
+            update(AlertRow)
+            .where(
+                AlertRow.created_at <= instant - timedelta(days=db.retention_days),
+                AlertRow.text.is_not(None),
+            )
+            .values(text=None)
         )
         count += int(result.rowcount)  # type: ignore[attr-defined]
     logger.info("purged %d expired message texts", count)
@@ -83,6 +117,10 @@ def delete_workspace(db: Database, *, team_id: str) -> int:
             ApprovedReply,
             ChannelSettings,
             AdminAction,
+            OutboxRow,
+            AlertRow,
+            AlertDigestRow,
+            SlackPace,
         ):
             result = session.execute(delete(model).where(model.team_id == team_id))
             deleted += int(result.rowcount)  # type: ignore[attr-defined]

@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.app import create_app
-from bot.listeners.errors import APOLOGY
+from bot.blocks.common import APOLOGY
 from bot.settings import SettingsError, load_settings
 from tests.fixtures.slack import (
     BotHarness,

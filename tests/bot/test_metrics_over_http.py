@@ -15,7 +15,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.composition import build_retrainer
-from bot.services import Services
+from bot.jobs.builders import build_outbox, start_inline_jobs
+from bot.services import Predictor, Services
 from bot.settings import load_settings
 from bot.web import create_web_app
 from models.holder import ModelHolder
@@ -78,19 +79,32 @@ def served(fake_slack: FakeSlack, tmp_path: Path, sqlite_db: Database) -> Iterat
             "SLACK_SIGNING_SECRET": SIGNING_SECRET,
             "TRIAGE_ADMIN_USER_IDS": ADMIN,
             "TRIAGE_DRAFTS_ENABLED": "false",
+            "TRIAGE_AUTO_CHANNELS": "C0SUPPORT",
         },
         storage={"DATABASE_URL": "sqlite://", "DATA_DIR": str(tmp_path / "var")},
         server={"SESSION_SECRET": "test-secret"},
     )
+    repo.register_model_version(
+        sqlite_db, kind="classifier", version=KeywordPredictor.version, path="."
+    )
+    classifier: ModelHolder[Predictor] = ModelHolder(KeywordPredictor())
+    outbox = build_outbox(settings, sqlite_db)
+    jobs = start_inline_jobs(
+        settings, db=sqlite_db, classifier=classifier, drafter=None, outbox=outbox
+    )
     services = Services(
         settings=settings,
         db=sqlite_db,
-        classifier=ModelHolder(KeywordPredictor()),
+        classifier=classifier,
         drafter=None,
         retrainer=build_retrainer(settings, sqlite_db),
+        jobs=jobs,
+        outbox=outbox,
     )
     with serve_in_thread(create_web_app(settings, services)) as base_url:
         yield Served(base_url, sqlite_db, fake_slack)
+    jobs.close()
+    outbox.stop()
 
 
 def test_every_kind_of_slack_request_counts_one_timed_ack(served: Served) -> None:
@@ -123,6 +137,21 @@ def test_every_kind_of_slack_request_counts_one_timed_ack(served: Served) -> Non
             assert value(after, name, **labels) == value(before, name, **labels) + 1, (name, kind)
     assert value(after, "triagebot_ack_seconds_sum", kind="command") > value(
         before, "triagebot_ack_seconds_sum", kind="command"
+    )
+
+
+def test_jobs_and_outbox_rows_are_counted(served: Served) -> None:
+    before = served.scrape()
+    event = event_body(message_event("my order never arrived", ts="901.1"), event_id="EvJob1")
+    assert served.send(event, content_type="application/json") == 200
+    served.fake.wait_for("reactions.add")
+    after = served.scrape()
+    for outcome in ("submitted", "done"):
+        name, labels = "triagebot_jobs_total", {"kind": "triage", "outcome": outcome}
+        assert value(after, name, **labels) == value(before, name, **labels) + 1, outcome
+    assert value(after, "triagebot_outbox_rows", status="sent") >= 1
+    assert value(after, "triagebot_classify_batch_size_count") > value(
+        before, "triagebot_classify_batch_size_count"
     )
 
 

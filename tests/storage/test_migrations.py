@@ -14,15 +14,18 @@ from storage.database import Database
 from storage.errors import SchemaOutdated
 from storage.orm import Base
 from storage.repositories import (
+    OutboxWrite,
     acquire_lease,
+    enqueue,
     get_prediction,
     list_model_versions,
     record_prediction,
 )
 from tests.storage.helpers import SLACK_TABLES, prediction, seed_model
 
-PREVIOUS = "0001"
-ADDED_BY_HEAD = {"leases", "drift_reports", "admin_actions"}  # revision 0002
+PREVIOUS = "0002"
+REACTION = OutboxWrite(key="react:T1:C1:1.1", method="reactions.add", team_id="T1", channel_id="C1")
+ADDED_BY_HEAD = {"slack_outbox", "alerts", "alert_digests", "slack_pacing"}  # revision 0003
 
 
 @pytest.fixture
@@ -37,7 +40,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_head_is_the_newest_revision_file() -> None:
-    assert migrations.head_revision() == "0002"
+    assert migrations.head_revision() == "0003"
 
 
 def test_empty_database_upgrades_to_head(empty_db: Database) -> None:
@@ -72,10 +75,10 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
     assert not ADDED_BY_HEAD & _tables(empty_db)
     seed_model(empty_db)
     record_prediction(empty_db, **prediction())
-    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0002"):
+    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0003"):
         empty_db.check_current()
 
-    assert empty_db.upgrade() == "0002"
+    assert empty_db.upgrade() == "0003"
 
     empty_db.check_current()
     assert _tables(empty_db) >= ADDED_BY_HEAD
@@ -83,22 +86,25 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
     kept = get_prediction(empty_db, team_id="T1", channel_id="C1", message_ts="1700000000.000100")
     assert kept is not None and kept.label == "negative"
     assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+    assert enqueue(empty_db, writes=[REACTION]) == 1
 
 
 def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
     empty_db.upgrade()
     seed_model(empty_db)
     acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+    enqueue(empty_db, writes=[REACTION])
 
     assert empty_db.downgrade("-1") == PREVIOUS
 
     assert not ADDED_BY_HEAD & _tables(empty_db)
-    assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # 0001's data stays
+    assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # older data stays
+    assert not acquire_lease(empty_db, name="retrain", holder="other", ttl_seconds=5)
     with pytest.raises(SchemaOutdated, match=r"missing table.*triagebot db upgrade"):
-        acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+        enqueue(empty_db, writes=[REACTION])
 
-    assert empty_db.upgrade() == "0002"
-    assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
+    assert empty_db.upgrade() == "0003"
+    assert enqueue(empty_db, writes=[REACTION]) == 1
 
 
 def test_downgrade_to_base_removes_every_table(empty_db: Database) -> None:

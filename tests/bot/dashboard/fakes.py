@@ -135,6 +135,7 @@ def fake_repo(**overrides: Any) -> SimpleNamespace:
         "count_feedback": lambda db, *, since=None: 0,
         "correction_rate": lambda db, *, since: None,
         "list_training_runs": lambda db, *, limit=20: [],
+        "list_failed": lambda db, *, team_id=None, limit=20: [],
     }
     base.update(overrides)
     return SimpleNamespace(**base)

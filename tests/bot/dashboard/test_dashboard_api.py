@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from collections.abc import Iterator
@@ -160,6 +161,18 @@ def test_no_model_and_no_drafter_give_503(app: Flask, services: Services) -> Non
     response = client.post("/api/classify", json={"text": "hi"}, headers=BEARER)
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "model_unavailable"
+
+
+def test_a_celery_mode_replica_says_its_models_run_on_the_workers(
+    app: Flask, services: Services
+) -> None:
+    services.settings = dataclasses.replace(
+        services.settings, jobs=services.settings.jobs.model_copy(update={"executor": "celery"})
+    )
+    services.classifier.swap(None)
+    response = app.test_client().post("/api/classify", json={"text": "hi"}, headers=BEARER)
+    assert response.status_code == 503
+    assert "models run on the workers" in response.get_json()["error"]["message"]
 
 
 def test_unknown_api_routes_and_methods_answer_json(app: Flask) -> None:

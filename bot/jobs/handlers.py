@@ -1,0 +1,187 @@
+"""What each job does when an executor runs it. Every Slack write goes through the outbox.
+
+`run_job` is the one entry point for both executors. A handler may be run twice for one job
+(Celery redelivers a job whose worker died): the stored prediction's unique key and each outbox
+write's key make the second run change nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime
+from typing import Any
+
+from bot import metrics
+from bot.blocks.common import APOLOGY
+from bot.blocks.draft import (
+    build_draft_blocks,
+    build_draft_edit_modal,
+    build_draft_text,
+    build_message_modal,
+)
+from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
+from bot.jobs.runtime import JobRuntime
+from bot.jobs.types import ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
+from models.types import Draft
+
+logger = logging.getLogger(__name__)
+
+DRAFT_FAILED = "Sorry, I could not draft a reply this time. Please try again."
+
+
+def run_job(runtime: JobRuntime, job: Job) -> str:
+    """Run one job; returns what happened (for logs and tests). Raises what the handler raised."""
+    started = time.perf_counter()
+    try:
+        if isinstance(job, TriageJob):
+            outcome = triage(runtime, job)
+        elif isinstance(job, ClassifyJob):
+            outcome = classify(runtime, job)
+        elif isinstance(job, DraftJob):
+            outcome = draft(runtime, job)
+        else:
+            outcome = retrain(runtime, job)
+    except Exception:
+        metrics.count_job(job.kind, "failed")
+        apologise(runtime, job)
+        raise
+    metrics.count_job(job.kind, "done")
+    metrics.observe_job(job.kind, time.perf_counter() - started)
+    return outcome
+
+
+def apologise(runtime: JobRuntime, job: Job) -> None:
+    """Tell the person who asked that their request failed (once per job; never raises)."""
+    if not isinstance(job, (ClassifyJob, DraftJob)):
+        return  # nobody is waiting on a triage or a retrain (the retrain reports its own end)
+    key = f"apology:{job.id}"
+    try:
+        if isinstance(job, DraftJob) and job.mode == "shortcut" and job.view_id:
+            view = build_message_modal("Draft a reply", APOLOGY)
+            runtime.outbox.update_view(key=key, team_id=job.team_id, view_id=job.view_id, view=view)
+        elif job.response_url:
+            body = {"response_type": "ephemeral", "replace_original": False, "text": APOLOGY}
+            runtime.outbox.respond(key=key, team_id=job.team_id, url=job.response_url, body=body)
+    except Exception:
+        logger.exception("could not apologise for a failed %s job", job.kind)
+
+
+def triage(runtime: JobRuntime, job: TriageJob) -> str:
+    """Classify a channel message; store it with its reaction and alert; maybe suggest a reply."""
+    started = time.perf_counter()
+    prediction = runtime.classify(job.text)
+    elapsed = time.perf_counter() - started
+    metrics.observe_classification(prediction.label, elapsed)
+    created = runtime.outbox.record_triage(job, prediction, latency_ms=elapsed * 1000)
+    if not created:
+        return "duplicate message"
+    outcome = f"tagged {prediction.label}"
+    if job.mode == "suggest" and prediction.label != "positive" and runtime.drafter is not None:
+        follow_up = DraftJob(
+            mode="suggest",
+            text=job.text,
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            message_ts=job.ts,
+            thread_ts=job.thread_ts or job.ts,
+            id=f"suggest-{job.team_id}-{job.channel_id}-{job.ts}",
+        )
+        submitted = runtime.jobs is not None and runtime.jobs.submit(follow_up)
+        outcome += ", suggestion queued" if submitted else ", suggestion skipped (busy)"
+    return outcome
+
+
+def classify(runtime: JobRuntime, job: ClassifyJob) -> str:
+    """Answer a person's classify request with scores and feedback buttons."""
+    prediction = runtime.classify(job.text)
+    feedback: dict[str, Any] = {"c": job.channel_id, "team": job.team_id}
+    if job.message_ts:
+        feedback["ts"] = job.message_ts
+    body = {
+        "response_type": "ephemeral",
+        "replace_original": False,
+        "text": build_prediction_text(prediction),
+        "blocks": build_prediction_blocks(
+            job.text, prediction, emoji=runtime.settings.slack.emoji, feedback_state=feedback
+        ),
+    }
+    runtime.outbox.respond(
+        key=f"classify:{job.id}", team_id=job.team_id, url=job.response_url, body=body
+    )
+    return f"classified {prediction.label}"
+
+
+def draft(runtime: JobRuntime, job: DraftJob) -> str:
+    """Draft a reply and deliver it the way the request asked (see `DraftJob`)."""
+    key = f"draft:{job.id}"
+    if runtime.drafter is None:
+        return "drafts off"
+    reply = runtime.drafter.draft(
+        job.text, team_id=job.team_id, channel_id=job.channel_id, tone=job.tone
+    )
+    metrics.observe_draft(reply.latency_ms / 1000)
+    if job.mode == "shortcut" and job.view_id:
+        runtime.outbox.update_view(
+            key=key, team_id=job.team_id, view_id=job.view_id, view=_edit_modal(job, reply)
+        )
+    elif job.mode == "suggest" and job.channel_id and job.team_id:
+        state = _draft_state(job)
+        runtime.outbox.post(
+            key=key,
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            thread_ts=job.thread_ts,
+            text="Suggested reply",
+            blocks=build_draft_blocks(reply, state),
+        )
+    elif job.response_url:
+        body: dict[str, Any] = {
+            "response_type": "ephemeral",
+            "replace_original": job.mode == "regenerate",
+            "text": build_draft_text(reply) if job.mode == "command" else "Suggested reply",
+            "blocks": build_draft_blocks(reply, _draft_state(job)),
+        }
+        runtime.outbox.respond(key=key, team_id=job.team_id, url=job.response_url, body=body)
+    else:
+        logger.warning("draft job %s has nowhere to deliver (mode %s)", job.id, job.mode)
+        return "undeliverable"
+    return f"drafted ({job.mode})"
+
+
+def _draft_state(job: DraftJob) -> dict[str, Any]:
+    """The state the draft's buttons carry: message, channel, thread, team."""
+    state: dict[str, Any] = {"m": job.text, "c": job.channel_id, "team": job.team_id}
+    if job.message_ts:
+        state["ts"] = job.message_ts
+    if job.thread_ts:
+        state["th"] = job.thread_ts
+    return state
+
+
+def _edit_modal(job: DraftJob, reply: Draft) -> dict[str, Any]:
+    return build_draft_edit_modal(
+        {
+            "m": job.text,
+            "d": reply.reply,
+            "c": job.channel_id,
+            "ts": job.message_ts,
+            "th": job.thread_ts,
+            "team": job.team_id,
+            "model": reply.model,
+        }
+    )
+
+
+def retrain(runtime: JobRuntime, job: RetrainJob) -> str:
+    """Run one retraining in this worker; progress and the outcome go to the admins."""
+    slot = datetime.fromisoformat(job.slot) if job.slot else None
+    notices: list[str] = []
+
+    def notify(text: str) -> None:
+        notices.append(text)
+        runtime.outbox.notify_admins(
+            key=f"retrain:{job.id}:{len(notices)}", text=text, response_url=job.response_url
+        )
+
+    return runtime.retrain_now(job.trigger, job.requested_by, notify, slot=slot)

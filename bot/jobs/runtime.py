@@ -1,0 +1,124 @@
+"""What a job needs to run: the database, the models of this process and the Slack outbox.
+
+Built once per process: inside `triagebot serve` for the inline executor (sharing the serving
+models), and once per worker process for Celery.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from bot import metrics
+from bot.jobs.batcher import MicroBatcher
+from bot.services import Drafter, Notify, Predictor
+from bot.settings import Settings
+from models.holder import ModelHolder
+from storage.database import Database
+
+if TYPE_CHECKING:
+    from bot.jobs.queue import JobQueue
+    from bot.jobs.types import TriageJob
+    from models.types import Prediction
+
+
+class RetrainNow(Protocol):
+    """Runs one retraining to its end; returns its outcome in a few words."""
+
+    def __call__(
+        self,
+        trigger: str,
+        requested_by: str | None,
+        notify: Notify,
+        *,
+        slot: datetime | None = None,
+    ) -> str: ...
+
+
+class SlackOutbox(Protocol):
+    """Slack writes that must happen once, delivered (paced, retried) by the outbox sender.
+
+    Each write has a `key`; writing the same key twice keeps the first (redelivered jobs).
+    """
+
+    def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
+        """Store the prediction with its reaction (and alert) in one transaction; False when the
+        message was recorded before (nothing is written twice)."""
+        ...
+
+    def respond(self, *, key: str, team_id: str | None, url: str, body: dict[str, Any]) -> None:
+        """Answer on a `response_url`."""
+        ...
+
+    def post(
+        self,
+        *,
+        key: str,
+        team_id: str,
+        channel_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Post a message (`chat.postMessage`)."""
+        ...
+
+    def update_view(
+        self, *, key: str, team_id: str | None, view_id: str, view: dict[str, Any]
+    ) -> None:
+        """Replace an open modal (`views.update`)."""
+        ...
+
+    def notify_admins(self, *, key: str, text: str, response_url: str | None = None) -> None:
+        """Tell the admins (DMs to `TRIAGE_ADMIN_USER_IDS`, else the escalation channel), and
+        answer on `response_url` too when the request came with one."""
+        ...
+
+
+@dataclass
+class JobRuntime:
+    """The process-wide things job handlers use.
+
+    Attributes:
+        settings: all settings.
+        db: the database.
+        classifier: holder of the classifier this process serves.
+        drafter: the draft service, or None when drafts are off.
+        outbox: where Slack writes go.
+        retrain_now: runs one retraining to its end in the calling thread (a training worker).
+        jobs: the queue follow-up jobs go to (a suggestion after triage); set by the executor.
+    """
+
+    settings: Settings
+    db: Database
+    classifier: ModelHolder[Predictor]
+    drafter: Drafter | None
+    outbox: SlackOutbox
+    retrain_now: RetrainNow = field(default=lambda *args, **kwargs: "retraining unavailable")
+    jobs: JobQueue | None = None
+    batcher: MicroBatcher[Prediction] = field(init=False)
+
+    def __post_init__(self) -> None:
+        jobs = self.settings.jobs
+        self.batcher = MicroBatcher(
+            self._classify_batch,
+            batch_size=jobs.batch_size,
+            max_wait=jobs.batch_wait_ms / 1000,
+            on_batch=metrics.observe_batch,
+        )
+
+    def _classify_batch(self, texts: list[str]) -> list[Prediction]:
+        predictor: Predictor = self.classifier.get()
+        return predictor.predict(texts)
+
+    def close(self) -> None:
+        """Stop the outbox sender (after its calls in flight) and release the database."""
+        stop = getattr(self.outbox, "stop", None)
+        if callable(stop):
+            stop()
+        self.db.dispose()
+
+    def classify(self, text: str) -> Prediction:
+        """Classify one text in whatever batch is forming now."""
+        return self.batcher.predict(text)

@@ -1,0 +1,245 @@
+"""`Outbox`: the job handlers' Slack writes, each stored as an outbox row and sent by the sender.
+
+Implements `bot.jobs.runtime.SlackOutbox`. Nothing here calls Slack: a write is a row (keyed, so
+a redelivered job writes nothing twice), and this process's `OutboxSender` is kicked to send it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from bot.outbox.clients import ClientSource, NoRetryClients
+from bot.outbox.sender import OutboxSender
+from bot.settings import Settings
+from storage import repositories as repo
+from storage.database import Database
+from storage.repositories import AlertWrite, OutboxWrite
+
+if TYPE_CHECKING:
+    from bot.jobs.types import TriageJob
+    from models.types import Prediction
+
+logger = logging.getLogger(__name__)
+
+RESPONSE_URL_EXPIRY_SECONDS = 1800.0  # Slack honours a response_url for 30 minutes
+ALERT_MODES = ("alert", "suggest")
+
+
+def reaction_key(team_id: str, channel_id: str, ts: str) -> str:
+    return f"react:{team_id}:{channel_id}:{ts}"
+
+
+class Outbox:
+    """Slack writes as outbox rows, delivered by a sender this object owns (when given clients).
+
+    Args:
+        db: where the rows go (the decision's own transaction, for triage).
+        settings: emoji, alert threshold, escalation channel, admins, digest and outbox settings.
+        clients: Web API clients by team (`bot.slack_api.SlackClients`); None: rows are stored
+            but this process sends nothing (another process's sender will).
+        sender: a sender to use instead of building one (tests).
+
+    Example:
+        >>> outbox = Outbox(db, settings, SlackClients(settings.slack))  # doctest: +SKIP
+        >>> outbox.start()  # the sender thread  # doctest: +SKIP
+        >>> outbox.post(key="k", team_id="T1", channel_id="C1", text="hi")  # doctest: +SKIP
+        >>> outbox.stop()  # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        clients: ClientSource | None = None,
+        *,
+        sender: OutboxSender | None = None,
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        jobs = settings.jobs
+        if sender is None and clients is not None:
+            sender = OutboxSender(
+                db,
+                NoRetryClients(clients),
+                threads=jobs.outbox_threads,
+                sweep_seconds=jobs.outbox_sweep_seconds,
+            )
+        self.sender = sender
+
+    def start(self) -> None:
+        """Start delivering (the sender's thread), if this outbox has a sender."""
+        if self.sender is not None:
+            self.sender.start()
+
+    def stop(self) -> None:
+        """Stop delivering; rows left are sent by the next sender to start."""
+        if self.sender is not None:
+            self.sender.stop()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Wait until every row is delivered or given up; False if some are pending at `timeout`.
+
+        Without a started sender it only says whether anything is pending.
+        """
+        if self.sender is None:
+            return repo.count_pending(self.db) == 0
+        return self.sender.wait_idle(timeout)
+
+    # ---- SlackOutbox
+    def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
+        """Store the prediction with its reaction (and alert) in one transaction.
+
+        Returns False when the message was recorded before: then nothing is written.
+        """
+        slack = self.settings.slack
+        reaction = OutboxWrite(
+            key=reaction_key(job.team_id, job.channel_id, job.ts),
+            method="reactions.add",
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            payload={
+                "channel": job.channel_id,
+                "timestamp": job.ts,
+                "name": slack.emoji[prediction.label],
+            },
+            expires_in=self.settings.jobs.outbox_expiry_seconds,
+        )
+        _, created = repo.record_prediction(
+            self.db,
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            message_ts=job.ts,
+            user_id=job.user_id,
+            label=prediction.label,
+            scores=dict(prediction.scores),
+            model_version=prediction.model_version,
+            latency_ms=latency_ms,
+            text=job.text,
+            thread_ts=job.thread_ts,
+            outbox=[reaction],
+            alert=self._alert(job, prediction),
+        )
+        if created:
+            self._kick()
+        return created
+
+    def _alert(self, job: TriageJob, prediction: Prediction) -> AlertWrite | None:
+        """An alert for a confident negative in an alert/suggest channel with somewhere to go."""
+        slack, jobs = self.settings.slack, self.settings.jobs
+        if prediction.label != "negative" or prediction.confidence < slack.alert_threshold:
+            return None
+        if job.mode not in ALERT_MODES:
+            return None
+        if not job.escalation_channel:
+            logger.debug("negative message in %s but no escalation channel", job.channel_id)
+            return None
+        return AlertWrite(
+            escalation_channel=job.escalation_channel,
+            confidence=prediction.confidence,
+            text=job.text,
+            digest_after=jobs.digest_after,
+            window_seconds=jobs.digest_window_seconds,
+            expires_in=jobs.outbox_expiry_seconds,
+        )
+
+    def respond(self, *, key: str, team_id: str | None, url: str, body: dict[str, Any]) -> None:
+        """Answer on a `response_url` (given up after 30 minutes, as Slack does)."""
+        self._write(
+            [
+                OutboxWrite(
+                    key=key,
+                    method="response_url",
+                    team_id=team_id,
+                    payload={"url": url, "body": body},
+                    expires_in=min(
+                        RESPONSE_URL_EXPIRY_SECONDS, self.settings.jobs.outbox_expiry_seconds
+                    ),
+                )
+            ]
+        )
+
+    def post(
+        self,
+        *,
+        key: str,
+        team_id: str,
+        channel_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> None:
+        """Post a message (`chat.postMessage`), paced per channel."""
+        self._write([self._message(key, team_id, channel_id, text, blocks, thread_ts)])
+
+    def update_view(
+        self, *, key: str, team_id: str | None, view_id: str, view: dict[str, Any]
+    ) -> None:
+        """Replace an open modal (`views.update`)."""
+        self._write(
+            [
+                OutboxWrite(
+                    key=key,
+                    method="views.update",
+                    team_id=team_id,
+                    payload={"view_id": view_id, "view": view},
+                    expires_in=self.settings.jobs.outbox_expiry_seconds,
+                )
+            ]
+        )
+
+    def notify_admins(self, *, key: str, text: str, response_url: str | None = None) -> None:
+        """DM each of `TRIAGE_ADMIN_USER_IDS` (else post in the escalation channel), and answer
+        on `response_url` too when given."""
+        slack = self.settings.slack
+        targets = sorted(slack.admin_ids) or (
+            [slack.escalation_channel] if slack.escalation_channel else []
+        )
+        writes = [self._message(f"{key}:{target}", None, target, text) for target in targets]
+        if response_url:
+            body = {"response_type": "ephemeral", "replace_original": False, "text": text}
+            writes.append(
+                OutboxWrite(
+                    key=f"{key}:response",
+                    method="response_url",
+                    team_id=None,
+                    payload={"url": response_url, "body": body},
+                    expires_in=RESPONSE_URL_EXPIRY_SECONDS,
+                )
+            )
+        if not writes:
+            logger.warning("no admins and no escalation channel to tell: %s", text)
+        self._write(writes)
+
+    # ---- helpers
+    def _message(
+        self,
+        key: str,
+        team_id: str | None,
+        channel_id: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        thread_ts: str | None = None,
+    ) -> OutboxWrite:
+        payload: dict[str, Any] = {"channel": channel_id, "text": text}
+        if blocks is not None:
+            payload["blocks"] = blocks
+        if thread_ts:
+            payload["thread_ts"] = thread_ts
+        return OutboxWrite(
+            key=key,
+            method="chat.postMessage",
+            team_id=team_id,
+            channel_id=channel_id,
+            payload=payload,
+            expires_in=self.settings.jobs.outbox_expiry_seconds,
+        )
+
+    def _write(self, writes: Sequence[OutboxWrite]) -> None:
+        if writes and repo.enqueue(self.db, writes=writes):
+            self._kick()
+
+    def _kick(self) -> None:
+        if self.sender is not None:
+            self.sender.kick()

@@ -3,6 +3,9 @@
 The `message` listener turns a new message into a `TriageJob`; `bot.jobs.handlers.triage` runs
 it. Redeliveries are stopped twice: by the event id (claimed here) and by the unique
 (team, channel, ts) of the stored prediction.
+
+In a Slack Connect (shared) channel only the customers' messages are triaged, and the job says
+the channel is shared, so nothing the customer could see (a reaction, a draft) is written there.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from bot.jobs.types import TriageJob
+from bot.jobs.types import INTERNAL, SHARED, TriageJob
 from bot.services import Services
 from storage import repositories as repo
 
@@ -52,18 +55,49 @@ def is_new_human_message(event: dict[str, Any]) -> bool:
     return event.get("subtype") in NEW_MESSAGE_SUBTYPES
 
 
+def is_external_author(event: dict[str, Any], *, home_team_id: str) -> bool:
+    """True when a message's author belongs to another organisation (Slack Connect).
+
+    A message event names its author's workspace in `user_team` and `team`; in a shared channel
+    a customer's differs from the installing (signed) team, `home_team_id`. Either one differing
+    counts. A message that names neither, or a request whose team is unknown, counts as the home
+    workspace's: the envelope's `is_ext_shared_channel` still marks the channel (see
+    `is_shared_channel`).
+    """
+    if not home_team_id:
+        return False
+    teams = {str(event.get(key) or "") for key in ("user_team", "team")} - {""}
+    return any(team != home_team_id for team in teams)
+
+
+def is_shared_channel(event: dict[str, Any], *, home_team_id: str, ext_shared: bool) -> bool:
+    """True in a Slack Connect channel: the envelope's `is_ext_shared_channel` says so, or the
+    author is from another organisation (which only happens in a shared channel)."""
+    return ext_shared or is_external_author(event, home_team_id=home_team_id)
+
+
 def triage_job(
-    services: Services, *, team_id: str, event: dict[str, Any], event_id: str | None
+    services: Services,
+    *,
+    team_id: str,
+    event: dict[str, Any],
+    event_id: str | None,
+    ext_shared: bool = False,
 ) -> TriageJob | str:
     """The job for a new message in an opted-in channel, or why there is none.
 
     Claims the event id here, in the listener, so a Slack retry of the same event is never queued
-    twice; the job itself is idempotent by the message's (team, channel, ts).
+    twice; the job itself is idempotent by the message's (team, channel, ts). In a shared channel
+    (`ext_shared`: the envelope's `is_ext_shared_channel`) only external authors are triaged:
+    agents answering there are not customers.
     """
     channel_id = str(event.get("channel", ""))
     policy = channel_policy(services, team_id, channel_id)
     if policy is None:
         return "not opted in"
+    shared = is_shared_channel(event, home_team_id=team_id, ext_shared=ext_shared)
+    if shared and not is_external_author(event, home_team_id=team_id):
+        return "agent's message in a shared channel"
     if event_id and not repo.claim_event(services.db, event_id=event_id):
         return "duplicate event"
     return TriageJob(
@@ -76,4 +110,5 @@ def triage_job(
         escalation_channel=policy.escalation_channel,
         thread_ts=event.get("thread_ts"),
         event_id=event_id,
+        visibility=SHARED if shared else INTERNAL,
     )

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError
+from limits import parse_many
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.settings import ModelSettings
@@ -80,7 +81,24 @@ class ServerSettings(BaseSettings):
     dashboard_password: SecretStr | None = Field(default=None, alias="DASHBOARD_PASSWORD")
     dashboard_open_on_loopback: bool = Field(default=False, alias="DASHBOARD_OPEN_ON_LOOPBACK")
     session_secret: SecretStr | None = Field(default=None, alias="SESSION_SECRET")
+    session_hours: float = Field(default=12.0, gt=0, le=720, alias="DASHBOARD_SESSION_HOURS")
+    max_auth_failures: int = Field(default=10, ge=1, le=10_000, alias="DASHBOARD_MAX_FAILURES")
+    auth_failure_window_seconds: int = Field(
+        default=600, ge=1, le=86_400, alias="DASHBOARD_FAILURE_WINDOW_SECONDS"
+    )
+    api_rate_limit: str = Field(default="120 per minute", alias="API_RATE_LIMIT")
+    rate_limit_storage_url: str = Field(default="memory://", alias="RATE_LIMIT_STORAGE_URL")
     log_level: str = Field(default="INFO", alias="LOG_LEVEL")
+
+    @field_validator("api_rate_limit")
+    @classmethod
+    def _parses_as_rate_limit(cls, value: str) -> str:
+        """Refuse at start what Flask-Limiter would refuse on the first request."""
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ValueError(f"not a rate limit like '120 per minute': {exc}") from exc
+        return value
 
 
 class JobSettings(BaseSettings):

@@ -6,6 +6,8 @@ import importlib
 import logging
 
 from flask import Flask, Response, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from slack_bolt.adapter.flask import SlackRequestHandler
 from slack_bolt.adapter.flask.handler import to_bolt_request, to_flask_response
 from slack_sdk.signature import SignatureVerifier
@@ -50,6 +52,7 @@ def create_web_app(settings: Settings, services: Services) -> Flask:
     flask_app = Flask("triagebot")
     flask_app.config["MAX_CONTENT_LENGTH"] = 1 << 20  # Slack payloads are far smaller
     add_security_headers(flask_app)
+    add_api_rate_limit(flask_app, settings)
     missing = missing_slack_credentials(settings)
     if missing:
         logger.warning("Slack is not connected: %s (see docs/slack.md)", missing)
@@ -74,6 +77,28 @@ def add_security_headers(flask_app: Flask) -> None:
         for name, value in headers.items():
             response.headers.setdefault(name, value)
         return response
+
+
+def add_api_rate_limit(flask_app: Flask, settings: Settings) -> Limiter:
+    """Flask-Limiter's per-client limit `API_RATE_LIMIT` on `/api/*`, every route together.
+
+    Counted in `RATE_LIMIT_STORAGE_URL`: `memory://` is per process (each gunicorn worker its
+    own budget), a `redis://` URL is shared by every worker and replica. Should Redis be
+    unreachable, the count falls back to memory rather than refusing the API. Wrong passwords
+    and bearer tokens are counted apart, in the database (`bot.dashboard.auth`).
+    """
+    server = settings.server
+    return Limiter(
+        get_remote_address,
+        app=flask_app,
+        application_limits=[server.api_rate_limit],
+        application_limits_exempt_when=lambda: not request.path.startswith("/api/"),
+        storage_uri=server.rate_limit_storage_url,
+        headers_enabled=True,
+        swallow_errors=True,
+        in_memory_fallback_enabled=True,
+        key_prefix="triagebot",
+    )
 
 
 def _register_slack_unavailable(flask_app: Flask, missing: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import NoReturn
 
 from bot.cli import (
+    api_token_commands,
     assets_commands,
     bench_commands,
     classifier_commands,
@@ -59,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     assets_commands.register(sub)
     bench_commands.register(sub)
     worker_commands.register(sub)
+    api_token_commands.register(sub)
     return parser
 
 

@@ -1,4 +1,8 @@
-"""`triagebot bench NAME`: run one of the benchmarks in `benchmarks/` (from a source checkout)."""
+"""`triagebot bench NAME`: run one of the benchmarks in `benchmarks/` (from a source checkout).
+
+`triagebot bench jobs [--scenario acks|throughput|burst|scaleout|all]` runs the benchmarks of
+work off the request path; `triagebot bench scaleout` is its scale-out scenario alone.
+"""
 
 from __future__ import annotations
 
@@ -16,7 +20,8 @@ BENCHMARKS_DIR = Path(__file__).resolve().parents[2] / "benchmarks"
 
 def register(sub: Any) -> None:
     parser = sub.add_parser(
-        "bench", help="run a benchmark from benchmarks/ (classifier, generator, slack)"
+        "bench",
+        help="run a benchmark from benchmarks/ (classifier, generator, slack, jobs, scaleout)",
     )
     parser.add_argument("name", help="benchmark name, e.g. classifier")
     parser.add_argument("rest", nargs=argparse.REMAINDER, help="arguments for the benchmark")

@@ -2,7 +2,9 @@
 
 Requests are JSON objects (`{"text": "...", "tone": "..."}`) of at most `MAX_BODY_BYTES`, UTF-8,
 with `Content-Type: application/json`. Authentication is the dashboard's: a signed-in session
-plus the `X-CSRF-Token` header (see `GET /api/csrf`), or `Authorization: Bearer <password>`.
+plus the `X-CSRF-Token` header (see `GET /api/csrf`), or `Authorization: Bearer <token>` with an
+API token (`triagebot api-token create NAME`) or the dashboard password. Wrong bearer tokens are
+logged and counted like wrong passwords: too many from one address get 429 with Retry-After.
 Every error is `{"error": {"code": ..., "message": ...}}` with a 4xx/5xx status.
 """
 
@@ -22,9 +24,12 @@ from bot.dashboard.auth import (
     CLOSED_MESSAGE,
     access,
     bearer_ok,
+    bearer_token,
+    csrf_ok,
     csrf_token,
-    csrf_valid,
-    password_configured,
+    login_configured,
+    note_failure,
+    retry_after,
 )
 from models.types import Draft, Prediction
 
@@ -37,19 +42,26 @@ MAX_BODY_BYTES = 16 * 1024
 MAX_TEXT_CHARS = 4000
 MAX_TONE_CHARS = 40
 ALLOWED_FIELDS = {"classify": {"text"}, "draft": {"text", "tone"}}
+# The API's codes for errors Flask or Flask-Limiter raise (429: API_RATE_LIMIT exceeded).
+HTTP_ERROR_CODES = {404: "not_found", 405: "method_not_allowed", 429: "rate_limited"}
 
 
 class ApiError(Exception):
     """A request the API refuses: HTTP status, a stable code and a message for people."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers or {}
 
     def response(self) -> tuple[Response, int]:
-        return jsonify(error={"code": self.code, "message": self.message}), self.status
+        response = jsonify(error={"code": self.code, "message": self.message})
+        response.headers.update(self.headers)
+        return response, self.status
 
 
 def validate_text(text: Any, *, field: str = "text") -> str:
@@ -114,19 +126,37 @@ def read_json_object(kind: str) -> dict[str, Any]:
 
 
 def authorise(services: Services) -> None:
-    """Let the request through, or raise 401/403 as ApiError."""
+    """Let the request through, or raise 401/403/429/503 as ApiError."""
     settings = services.settings
-    if password_configured(settings) and bearer_ok(settings):
+    token = bearer_token()
+    if token is not None and login_configured(settings):
+        check_bearer(services, token)
         return  # a header the browser never adds by itself: no CSRF token needed
-    state = access(settings)
+    state = access(settings, services.db)
     if state == "closed":
         raise ApiError(503, "dashboard_closed", CLOSED_MESSAGE)
     if state == "loopback_only":
         raise ApiError(403, "loopback_only", "no DASHBOARD_PASSWORD set: loopback clients only")
     if state == "login":
-        raise ApiError(401, "unauthenticated", "sign in, or send Authorization: Bearer <password>")
-    if not csrf_valid(request.headers.get("X-CSRF-Token")):
+        raise ApiError(401, "unauthenticated", "sign in, or send Authorization: Bearer <token>")
+    if not csrf_ok():
         raise ApiError(403, "csrf_failed", "missing or wrong X-CSRF-Token header")
+
+
+def check_bearer(services: Services, token: str) -> None:
+    """Accept an API token or the password; a locked-out address is refused before checking."""
+    settings, db = services.settings, services.db
+    wait = retry_after(settings, db)
+    if wait is not None:
+        raise ApiError(
+            429,
+            "too_many_attempts",
+            f"too many wrong credentials from this address: retry in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    if not bearer_ok(token, settings, db):
+        note_failure(settings, db, "bearer")
+        raise ApiError(401, "unauthenticated", "wrong bearer token")
 
 
 def no_model_here(services: Services, reason: str) -> str:
@@ -178,10 +208,11 @@ def build_api(services: Services) -> Blueprint:
 
     @api.app_errorhandler(404)
     @api.app_errorhandler(405)
+    @api.app_errorhandler(429)
     def handle_http_error(error: HTTPException) -> Response | HTTPException:
         if not request.path.startswith("/api/"):
             return error  # other routes keep Flask's own pages
-        code = "not_found" if error.code == 404 else "method_not_allowed"
+        code = HTTP_ERROR_CODES.get(error.code or 500, "error")
         response = jsonify(error={"code": code, "message": error.description})
         response.status_code = error.code or 500
         if error.code == 405:
@@ -190,8 +221,7 @@ def build_api(services: Services) -> Blueprint:
 
     @api.get("/csrf")
     def handle_csrf() -> Response:
-        settings = services.settings
-        state = access(settings)
+        state = access(services.settings, services.db)
         if state == "closed":
             raise ApiError(503, "dashboard_closed", CLOSED_MESSAGE)
         if state != "ok":

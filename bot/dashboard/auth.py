@@ -1,12 +1,22 @@
-"""Dashboard access: password login, session cookie, CSRF tokens, loopback-only mode.
+"""Dashboard access: password login, revocable sessions, API tokens, lockouts, loopback-only mode.
 
 With `DASHBOARD_PASSWORD` set, or Sign in with Slack available (OAuth credentials set; see
 `bot.dashboard.slack_login`), every page and API call needs a signed-in session (or, for
-scripts, `Authorization: Bearer <password>`). With neither, the dashboard and its API are closed
-(503 naming what to set) unless `DASHBOARD_OPEN_ON_LOOPBACK=true` opts in to serving them without
-login to clients on the loopback interface that address it as localhost; it then says so on every
-page. "No proxy headers" is no proof of a local client (a plain TCP forwarder on the host adds
-none), so that mode is never the default.
+scripts, `Authorization: Bearer <API token or password>`). With neither, the dashboard and its API
+are closed (503 naming what to set) unless `DASHBOARD_OPEN_ON_LOOPBACK=true` opts in to serving
+them without login to clients on the loopback interface that address it as localhost; it then says
+so on every page. "No proxy headers" is no proof of a local client (a plain TCP forwarder on the
+host adds none), so that mode is never the default.
+
+Everything that must hold across workers, replicas and restarts lives in the database
+(`storage.repositories.dashboard_auth`): sessions (the cookie carries only a random id, the
+database says whether it is live), API tokens (SHA-256 digests) and failed attempts. A session
+ends `DASHBOARD_SESSION_HOURS` after sign-in however busy it is, at sign-out, and when the
+password changes (each session records the password's generation). After
+`DASHBOARD_MAX_FAILURES` wrong passwords or bearer tokens from one client address within
+`DASHBOARD_FAILURE_WINDOW_SECONDS`, that address gets 429 for every further attempt, the right
+password included (a lockout that let the right guess through would not stop guessing); other
+addresses, and sessions already signed in, are not affected. CSRF tokens are Flask-WTF's.
 """
 
 from __future__ import annotations
@@ -15,29 +25,38 @@ import hashlib
 import hmac
 import ipaddress
 import logging
+import math
 import os
 import secrets
-import threading
-import time
-from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
+from flask.sansio.app import App
 from flask.sessions import SecureCookieSessionInterface
+from flask_wtf.csrf import CSRFError, CSRFProtect, generate_csrf
 
 from bot.settings import Settings
+from storage import repositories as repo
+from storage.columns import utcnow
+from storage.database import Database
 from storage.files import make_private_dir
 
 logger = logging.getLogger(__name__)
 
 Access = Literal["ok", "login", "loopback_only", "closed"]
+FailureKind = Literal["login", "bearer"]
 
 SECRET_FILE = "session_secret"
 LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP", "X-Forwarded-Host")
-MAX_FAILURES = 10
-FAILURE_WINDOW_S = 600.0
+MAX_FAILURES = 10  # defaults of DASHBOARD_MAX_FAILURES / DASHBOARD_FAILURE_WINDOW_SECONDS
+FAILURE_WINDOW_S = 600
+SESSION_ID_KEY = "sid"
+DB_KEY = "triagebot.dashboard_db"
+SETTINGS_KEY = "triagebot.dashboard_settings"
+API_TOKEN_PREFIX = "tbt_"
 CLOSED_MESSAGE = (
     "The dashboard is closed: set DASHBOARD_PASSWORD (or Slack OAuth credentials) to sign in, "
     "or DASHBOARD_OPEN_ON_LOOPBACK=true to serve it without login to this machine only."
@@ -52,15 +71,33 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def configure_sessions(flask_app: Flask, settings: Settings) -> None:
-    """Give `flask_app` a secret key and a session cookie with HttpOnly and SameSite=Lax."""
+    """Secret key, cookie flags (HttpOnly, SameSite=Lax, never renewed by use) and CSRFProtect.
+
+    CSRF is checked where a route needs it (`csrf_ok`), not before every request: `/slack/events`
+    is signed by Slack, and a bearer-authenticated API call carries no browser credentials.
+    """
     flask_app.secret_key = session_secret(settings)
     flask_app.session_interface = _SessionInterface()
     flask_app.config.update(
         SESSION_COOKIE_NAME="triagebot_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
-        PERMANENT_SESSION_LIFETIME=12 * 3600,
+        PERMANENT_SESSION_LIFETIME=session_lifetime(settings),
+        SESSION_REFRESH_EACH_REQUEST=False,
+        WTF_CSRF_CHECK_DEFAULT=False,
+        WTF_CSRF_TIME_LIMIT=None,  # the token lives as long as its session, which has an end
     )
+    flask_app.extensions[SETTINGS_KEY] = settings
+    CSRFProtect(flask_app)
+
+
+def bind_database(flask_app: App, db: Database) -> None:
+    """The database `sign_in()` uses when a caller (Sign in with Slack) names none."""
+    flask_app.extensions[DB_KEY] = db
+
+
+def session_lifetime(settings: Settings) -> timedelta:
+    return timedelta(hours=settings.server.session_hours)
 
 
 def session_secret(settings: Settings) -> str:
@@ -93,6 +130,17 @@ def _digest(value: str) -> bytes:
     return hashlib.sha256(value.encode("utf-8")).digest()
 
 
+def secret_digest(value: str) -> str:
+    """Hex SHA-256 of a random secret (session id, API token): what the database keeps."""
+    return hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+def new_api_token() -> tuple[str, str]:
+    """A fresh API token (shown once) and the digest to store."""
+    token = API_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return token, secret_digest(token)
+
+
 def password_matches(given: str, settings: Settings) -> bool:
     """Constant-time comparison of `given` with `DASHBOARD_PASSWORD` (False when unset)."""
     configured = settings.server.dashboard_password
@@ -104,6 +152,15 @@ def password_matches(given: str, settings: Settings) -> bool:
 def password_configured(settings: Settings) -> bool:
     secret = settings.server.dashboard_password
     return secret is not None and bool(secret.get_secret_value())
+
+
+def password_generation(settings: Settings, secret_key: str) -> str:
+    """A tag of the current password, keyed by the session secret (the database never holds a
+    plain hash of the password): a session signed in under another password is stale."""
+    configured = settings.server.dashboard_password
+    password = configured.get_secret_value() if configured is not None else ""
+    message = b"triagebot password generation\x00" + password.encode("utf-8")
+    return hmac.new(secret_key.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def is_loopback_request() -> bool:
@@ -120,13 +177,6 @@ def is_loopback_request() -> bool:
     return loopback_client and host in LOOPBACK_HOSTS
 
 
-def bearer_ok(settings: Settings) -> bool:
-    """The request carries `Authorization: Bearer <DASHBOARD_PASSWORD>` (scripts)."""
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    return scheme.lower() == "bearer" and bool(token) and password_matches(token.strip(), settings)
-
-
 def login_configured(settings: Settings) -> bool:
     """A way to sign in exists: the dashboard password, or Sign in with Slack (OAuth set up)."""
     from bot.app import oauth_enabled
@@ -134,76 +184,129 @@ def login_configured(settings: Settings) -> bool:
     return password_configured(settings) or oauth_enabled(settings)
 
 
-def access(settings: Settings) -> Access:
+def access(settings: Settings, db: Database) -> Access:
     """Whether this request may see the dashboard, must sign in, or is refused outright."""
     if not login_configured(settings):
         if not settings.server.dashboard_open_on_loopback:
             return "closed"
         return "ok" if is_loopback_request() else "loopback_only"
-    if session.get("signed_in") is True:
-        return "ok"
-    return "login"
+    return "ok" if signed_in(settings, db) else "login"
+
+
+def signed_in(settings: Settings, db: Database) -> bool:
+    """The cookie names a live session of the current password (looked up once per request)."""
+    cached = g.get("triagebot_signed_in")
+    if isinstance(cached, bool):
+        return cached
+    g.triagebot_signed_in = found = _live_session(settings, db)
+    return found
+
+
+def _live_session(settings: Settings, db: Database) -> bool:
+    sid = session.get(SESSION_ID_KEY)
+    if not isinstance(sid, str) or not sid:
+        return False
+    record = repo.get_dashboard_session(db, id_digest=secret_digest(sid))
+    generation = password_generation(settings, str(current_app.secret_key))
+    if (
+        record is not None
+        and record.live(utcnow())
+        and hmac.compare_digest(record.generation, generation)
+    ):
+        return True
+    session.pop(SESSION_ID_KEY, None)  # revoked, ended or of an old password: signed out
+    return False
+
+
+def sign_in(db: Database | None = None, *, subject: str = "sign-in") -> None:
+    """Start a fresh session (new id, new CSRF token: no session fixation), stored in `db`."""
+    database: Database = db if db is not None else current_app.extensions[DB_KEY]
+    session.clear()
+    g.pop("csrf_token", None)  # Flask-WTF caches the old session's token for this request
+    session.permanent = True
+    sid = secrets.token_urlsafe(32)
+    repo.start_dashboard_session(
+        database,
+        id_digest=secret_digest(sid),
+        subject=subject,
+        generation=_generation_of_app(),
+        lifetime=current_app.permanent_session_lifetime,
+    )
+    session[SESSION_ID_KEY] = sid
+    g.triagebot_signed_in = True
+
+
+def _generation_of_app() -> str:
+    settings: Settings = current_app.extensions[SETTINGS_KEY]
+    return password_generation(settings, str(current_app.secret_key))
+
+
+def sign_out(db: Database) -> None:
+    """Revoke this session in the database (every worker sees it) and clear the cookie."""
+    sid = session.get(SESSION_ID_KEY)
+    if isinstance(sid, str) and sid:
+        repo.revoke_dashboard_session(db, id_digest=secret_digest(sid))
+    session.clear()
+    g.triagebot_signed_in = False
 
 
 def csrf_token() -> str:
-    """This session's CSRF token, created on first use."""
-    token = session.get("csrf")
-    if not isinstance(token, str):
-        token = secrets.token_urlsafe(32)
-        session["csrf"] = token
-    return token
+    """This session's CSRF token (Flask-WTF's, signed), created on first use."""
+    return str(generate_csrf())
 
 
-def csrf_valid(given: str | None) -> bool:
-    expected = session.get("csrf")
-    if not isinstance(expected, str) or not given:
+def csrf_ok() -> bool:
+    """Flask-WTF's check of the form field `csrf_token` or the `X-CSRF-Token` header."""
+    protect: CSRFProtect = current_app.extensions["csrf"]
+    try:
+        protect.protect()
+    except CSRFError as exc:
+        logger.info("refused a request without a valid CSRF token: %s", exc.description)
         return False
-    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+    return True
 
 
-def sign_in() -> None:
-    """Start a fresh signed-in session (a new CSRF token: no session fixation)."""
-    session.clear()
-    session.permanent = True
-    session["signed_in"] = True
-    csrf_token()
+def client_address() -> str:
+    """The address failures are counted for (behind a proxy, make Flask see the client's)."""
+    return (request.remote_addr or "unknown")[:64]
 
 
-def sign_out() -> None:
-    session.clear()
+def retry_after(settings: Settings, db: Database) -> int | None:
+    """Seconds this client must wait before trying a credential again; None when it may."""
+    until = repo.lockout_until(
+        db,
+        client=client_address(),
+        limit=settings.server.max_auth_failures,
+        window=timedelta(seconds=settings.server.auth_failure_window_seconds),
+    )
+    if until is None:
+        return None
+    return max(1, math.ceil((until - utcnow()).total_seconds()))
 
 
-class LoginThrottle:
-    """Refuses further attempts from an address after too many wrong passwords in a window."""
-
-    def __init__(self, limit: int = MAX_FAILURES, window_s: float = FAILURE_WINDOW_S) -> None:
-        self._limit = limit
-        self._window_s = window_s
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
-        self._clock: Callable[[], float] = time.monotonic
-
-    def blocked(self, address: str) -> bool:
-        with self._lock:
-            recent = self._recent(address)
-            return len(recent) >= self._limit
-
-    def failed(self, address: str) -> None:
-        with self._lock:
-            self._recent(address).append(self._clock())
-
-    def succeeded(self, address: str) -> None:
-        with self._lock:
-            self._failures.pop(address, None)
-
-    def _recent(self, address: str) -> list[float]:
-        cutoff = self._clock() - self._window_s
-        recent = [t for t in self._failures.get(address, []) if t >= cutoff]
-        self._failures[address] = recent
-        return recent
+def note_failure(settings: Settings, db: Database, kind: FailureKind) -> None:
+    """Count a wrong password or bearer token from this client, with one log line (no secret)."""
+    client = client_address()
+    window = timedelta(seconds=settings.server.auth_failure_window_seconds)
+    repo.record_auth_failure(db, client=client, kind=kind, keep=window)
+    what = "password" if kind == "login" else "API bearer token"
+    logger.warning("dashboard: wrong %s from %s", what, client)
+    locked = retry_after(settings, db)
+    if locked is not None:
+        logger.warning("dashboard: %s is locked out for %d s after wrong attempts", client, locked)
 
 
-def throttle() -> LoginThrottle:
-    found = current_app.extensions.setdefault("triagebot.login_throttle", LoginThrottle())
-    assert isinstance(found, LoginThrottle)
-    return found
+def bearer_token() -> str | None:
+    """The token of an `Authorization: Bearer ...` header, or None when there is none."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip()
+
+
+def bearer_ok(token: str, settings: Settings, db: Database) -> bool:
+    """`token` is a live API token, or the dashboard password (kept for older scripts)."""
+    known = token.startswith(API_TOKEN_PREFIX) and (
+        repo.use_api_token(db, token_digest=secret_digest(token)) is not None
+    )
+    return known or password_matches(token, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -22,14 +23,16 @@ from bot.dashboard.api import ApiError, classify_text, draft_text, validate_text
 from bot.dashboard.auth import (
     CLOSED_MESSAGE,
     access,
+    bind_database,
+    csrf_ok,
     csrf_token,
-    csrf_valid,
     login_configured,
+    note_failure,
     password_configured,
     password_matches,
+    retry_after,
     sign_in,
     sign_out,
-    throttle,
 )
 from bot.dashboard.charts import label_mix_svg, legend
 from bot.dashboard.overview import collect, plot_path
@@ -50,7 +53,8 @@ def build_pages(services: Services) -> Blueprint:
         static_folder="static",
         static_url_path="/dashboard/static",
     )
-    settings = services.settings
+    settings, db = services.settings, services.db
+    pages.record_once(lambda state: bind_database(state.app, db))
 
     @pages.context_processor
     def inject() -> dict[str, Any]:
@@ -59,12 +63,12 @@ def build_pages(services: Services) -> Blueprint:
             "password_mode": password_configured(settings),
             "slack_login": slack_login_enabled(settings),
             "login_mode": login_configured(settings),
-            "signed_in": access(settings) == "ok",
+            "signed_in": access(settings, db) == "ok",
         }
 
     def gate() -> BaseResponse | None:
         """None when the request may proceed; otherwise the refusal or the way to sign in."""
-        state = access(settings)
+        state = access(settings, db)
         if state == "closed":
             return Response(CLOSED_MESSAGE + "\n", status=503, mimetype="text/plain")
         if state == "loopback_only":
@@ -95,7 +99,7 @@ def build_pages(services: Services) -> Blueprint:
         refused = gate()
         if refused is not None:
             return refused
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not csrf_ok():
             abort(403, description="The form expired or lacks its CSRF token. Reload the page.")
         text = request.form.get("text", "")
         try:
@@ -121,24 +125,27 @@ def build_pages(services: Services) -> Blueprint:
         return attempt_login()
 
     def attempt_login() -> BaseResponse | tuple[str, int]:
-        address = request.remote_addr or "?"
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not csrf_ok():
             return render_template("dashboard/login.html", error="Form expired, try again."), 400
-        if throttle().blocked(address):
-            return render_template("dashboard/login.html", error="Too many attempts."), 429
+        wait = retry_after(settings, db)
+        if wait is not None:  # per address: the right password waits too, other addresses do not
+            return locked_out(wait)
         if not password_matches(request.form.get("password", ""), settings):
-            throttle().failed(address)
-            logger.warning("dashboard: wrong password from %s", address)
+            note_failure(settings, db, "login")
             return render_template("dashboard/login.html", error="Wrong password."), 401
-        throttle().succeeded(address)
-        sign_in()
+        sign_in(db, subject="password")
         return redirect(url_for("dashboard.handle_index"))
+
+    def locked_out(wait: int) -> Response:
+        error = f"Too many attempts from this address. Try again in {math.ceil(wait / 60)} min."
+        page = render_template("dashboard/login.html", error=error)
+        return Response(page, status=429, headers={"Retry-After": str(wait)})
 
     @pages.post("/logout")
     def handle_logout() -> BaseResponse:
-        if not csrf_valid(request.form.get("csrf_token")):
+        if not csrf_ok():
             abort(403, description="The form lacks its CSRF token.")
-        sign_out()
+        sign_out(db)
         return redirect(url_for("dashboard.handle_login"))
 
     register_slack_login(pages, services)

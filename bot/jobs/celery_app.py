@@ -26,6 +26,7 @@ import redis
 from celery import Celery
 from kombu.entity import Exchange, Queue
 from kombu.transport import redis as kombu_redis
+from kombu.transport import virtual
 
 from bot.jobs.handlers import run_job
 from bot.jobs.runtime import JobRuntime
@@ -78,6 +79,9 @@ def build_celery_app(settings: Settings, *, namespace: str | None = None) -> Cel
             # per 10 s) would leave them waiting up to 100 s beyond the visibility timeout.
             "unacked_restore_interval": max(1, min(10, jobs.visibility_timeout // 5)),
             "unacked_restore_throttle": 1,
+            # The lock of one such sweep outlives a broker restart that cut the sweep short
+            # (kombu's default: 5 minutes); it need not outlast the visibility timeout.
+            "unacked_mutex_expire": min(300, jobs.visibility_timeout),
             "socket_connect_timeout": CONNECT_TIMEOUT,
             "socket_timeout": SOCKET_TIMEOUT,
         }
@@ -109,7 +113,21 @@ def build_celery_app(settings: Settings, *, namespace: str | None = None) -> Cel
     return app
 
 
+class _RedisQoS(kombu_redis.QoS):
+    def append(self, message: Any, delivery_tag: str) -> None:
+        # A worker takes a job off its queue (BRPOP), then records it as unacknowledged; if the
+        # broker goes away in between, kombu dropped the job, though only this worker holds it
+        # now. Run it instead (thread and solo pools run it to the end; it is not redelivered).
+        try:
+            super().append(message, delivery_tag)  # type: ignore[no-untyped-call]
+        except self.channel.connection_errors:
+            logger.warning("broker lost as a job arrived: running it unrecorded (%s)", delivery_tag)
+            virtual.QoS.append(self, message, delivery_tag)
+
+
 class _RedisChannel(kombu_redis.Channel):
+    QoS = _RedisQoS
+
     def _connparams(self, asynchronous: bool = False) -> dict[str, Any]:
         # After a lost connection the worker's consumer detaches the transport, then closes the
         # connection; closing the channel then tries to requeue the jobs it holds and, with no

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot import metrics
-from bot.blocks.common import APOLOGY
+from bot.blocks.common import APOLOGY, context
 from bot.blocks.draft import (
     build_draft_blocks,
     build_draft_edit_modal,
@@ -24,6 +24,7 @@ from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
 from bot.jobs.runtime import JobRuntime
 from bot.jobs.types import ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
 from models.types import Draft
+from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
 
@@ -78,18 +79,30 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
         return "duplicate message"
     outcome = f"tagged {prediction.label}"
     if job.mode == "suggest" and prediction.label != "positive" and runtime.drafter is not None:
-        follow_up = DraftJob(
-            mode="suggest",
-            text=job.text,
-            team_id=job.team_id,
-            channel_id=job.channel_id,
-            message_ts=job.ts,
-            thread_ts=job.thread_ts or job.ts,
-            id=f"suggest-{job.team_id}-{job.channel_id}-{job.ts}",
-        )
-        submitted = runtime.jobs is not None and runtime.jobs.submit(follow_up)
-        outcome += ", suggestion queued" if submitted else ", suggestion skipped (busy)"
+        outcome += ", " + _suggest(runtime, job)
     return outcome
+
+
+def _suggest(runtime: JobRuntime, job: TriageJob) -> str:
+    """Queue a suggested reply: into the message's thread, or, in a Slack Connect channel (where
+    the customer would see it), into the escalation channel, which only agents read."""
+    deliver_to = None
+    if job.shared:
+        if not job.escalation_channel or job.escalation_channel == job.channel_id:
+            return "suggestion skipped (shared channel, no escalation channel)"
+        deliver_to = job.escalation_channel
+    follow_up = DraftJob(
+        mode="suggest",
+        text=job.text,
+        team_id=job.team_id,
+        channel_id=job.channel_id,
+        message_ts=job.ts,
+        thread_ts=job.thread_ts or job.ts,
+        deliver_to=deliver_to,
+        id=f"suggest-{job.team_id}-{job.channel_id}-{job.ts}",
+    )
+    submitted = runtime.jobs is not None and runtime.jobs.submit(follow_up)
+    return "suggestion queued" if submitted else "suggestion skipped (busy)"
 
 
 def classify(runtime: JobRuntime, job: ClassifyJob) -> str:
@@ -125,6 +138,8 @@ def draft(runtime: JobRuntime, job: DraftJob) -> str:
         runtime.outbox.update_view(
             key=key, team_id=job.team_id, view_id=job.view_id, view=_edit_modal(job, reply)
         )
+    elif job.mode == "suggest" and job.channel_id and job.team_id and job.deliver_to:
+        _suggest_privately(runtime, job, reply, key=key, team_id=job.team_id)
     elif job.mode == "suggest" and job.channel_id and job.team_id:
         state = _draft_state(job)
         runtime.outbox.post(
@@ -147,6 +162,35 @@ def draft(runtime: JobRuntime, job: DraftJob) -> str:
         logger.warning("draft job %s has nowhere to deliver (mode %s)", job.id, job.mode)
         return "undeliverable"
     return f"drafted ({job.mode})"
+
+
+def _suggest_privately(
+    runtime: JobRuntime, job: DraftJob, reply: Draft, *, key: str, team_id: str
+) -> None:
+    """Post a Slack Connect message's suggestion in `job.deliver_to` (the escalation channel),
+    in the thread of the message's alert once that is posted, else on its own. *Post* still
+    answers in the customer's thread, once an agent has read the draft."""
+    channel_id, deliver_to = str(job.channel_id), str(job.deliver_to)
+    where = f"Suggested reply for a customer in <#{channel_id}> (Slack Connect)"
+    runtime.outbox.post(
+        key=key,
+        team_id=team_id,
+        channel_id=deliver_to,
+        thread_ts=_alert_ts(runtime, team_id, channel_id, str(job.message_ts), deliver_to),
+        text=where,
+        blocks=[context(where), *build_draft_blocks(reply, _draft_state(job))],
+    )
+
+
+def _alert_ts(
+    runtime: JobRuntime, team_id: str, channel_id: str, message_ts: str, escalation_channel: str
+) -> str | None:
+    """The ts of the alert posted about a message in `escalation_channel`; None when there is
+    none (yet), or it was folded into a digest."""
+    alert = repo.get_outbox_row(runtime.db, key=repo.alert_key(team_id, channel_id, message_ts))
+    if alert is None or alert.status != "sent" or alert.channel_id != escalation_channel:
+        return None
+    return alert.result_ts
 
 
 def _draft_state(job: DraftJob) -> dict[str, Any]:

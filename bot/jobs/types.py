@@ -19,6 +19,11 @@ QueueName = Literal["triage", "drafts", "training"]
 QUEUES: tuple[QueueName, ...] = ("triage", "drafts", "training")
 
 
+# `TriageJob.visibility`: a channel only the home workspace sees, or a Slack Connect channel.
+INTERNAL = "internal"
+SHARED = "shared"
+
+
 def new_job_id() -> str:
     """A job's id: what makes its Slack writes happen once however often it is redelivered."""
     return uuid4().hex
@@ -44,6 +49,14 @@ class TriageJob:
     escalation_channel: str | None = None
     thread_ts: str | None = None
     event_id: str | None = None
+    # Who sees the channel: "internal" (the home workspace only) or "shared" (Slack Connect: the
+    # customer's organisation sees everything posted there). A string, so payloads stay strict.
+    visibility: str = INTERNAL
+
+    @property
+    def shared(self) -> bool:
+        """True unless the channel is known to be internal (an unknown value counts as shared)."""
+        return self.visibility != INTERNAL
 
 
 @dataclass(frozen=True)
@@ -69,7 +82,9 @@ class DraftJob:
     """Draft a reply and deliver it where the request came from.
 
     Modes: `command` answers on `response_url`; `regenerate` replaces the draft message there;
-    `shortcut` fills the "working" modal `view_id`; `suggest` posts in the message's thread.
+    `shortcut` fills the "working" modal `view_id`; `suggest` posts in the message's thread, or
+    in `deliver_to` when given (a Slack Connect message: the escalation channel, which only the
+    home workspace sees).
     """
 
     kind: ClassVar[str] = "draft"
@@ -84,6 +99,7 @@ class DraftJob:
     message_ts: str | None = None
     thread_ts: str | None = None
     tone: str | None = None
+    deliver_to: str | None = None
     id: str = field(default_factory=new_job_id)
 
 

@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 EXPIRED = "That button no longer works (the message is too old). Please try again."
 NOT_POSTED = "I could not post there. Invite me to the channel first, then try again."
+HOME_MEMBERS_ONLY = "Only members of the workspace that installed triagebot can act on drafts."
 
 
 def signed_team(context: BoltContext) -> str | None:
@@ -37,6 +38,23 @@ def signed_team(context: BoltContext) -> str | None:
     a payload comes back from the client, and a forged one must not write into another workspace.
     """
     return context.team_id
+
+
+def from_another_workspace(body: dict[str, Any], context: BoltContext) -> bool:
+    """True when the person who pressed is not a member of the signed (installing) workspace:
+    in a Slack Connect channel the payload's `user.team_id` is the presser's own organisation."""
+    user_team = (body.get("user") or {}).get("team_id")
+    home = signed_team(context)
+    return bool(user_team and home and user_team != home)
+
+
+def refuse_outsider(body: dict[str, Any], context: BoltContext, respond: Respond) -> bool:
+    """Answer an outsider's draft button ephemerally and return True; False for a member."""
+    if not from_another_workspace(body, context):
+        return False
+    logger.info("draft button refused: user of team %s", body["user"].get("team_id"))
+    respond(response_type="ephemeral", replace_original=False, text=HOME_MEMBERS_ONLY)
+    return True
 
 
 def register(app: App, services: Services) -> None:
@@ -95,6 +113,8 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Post the draft as it is and store it as an approved reply."""
         ack()
+        if refuse_outsider(body, context, respond):
+            return
         state = decode(action.get("value"))
         user_id = body["user"]["id"]
         state["team"] = signed_team(context)
@@ -108,10 +128,17 @@ def register(app: App, services: Services) -> None:
     @app.action("draft_edit")
     @guarded
     def handle_draft_edit(
-        ack: Ack, action: dict[str, Any], body: dict[str, Any], client: WebClient
+        ack: Ack,
+        action: dict[str, Any],
+        body: dict[str, Any],
+        context: BoltContext,
+        client: WebClient,
+        respond: Respond,
     ) -> None:
         """Open the draft in an edit modal; submitting it posts the edited reply."""
         ack()
+        if refuse_outsider(body, context, respond):
+            return
         state = decode(action.get("value"))
         state["r"] = body.get("response_url")
         client.views_open(trigger_id=body["trigger_id"], view=build_draft_edit_modal(state))
@@ -127,6 +154,8 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Replace the draft with a new one."""
         ack()
+        if refuse_outsider(body, context, respond):
+            return
         state = decode(action.get("value"))
         if not services.drafts_enabled or not state.get("m"):
             respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
@@ -151,9 +180,13 @@ def register(app: App, services: Services) -> None:
 
     @app.action("draft_discard")
     @guarded
-    def handle_draft_discard(ack: Ack, respond: Respond) -> None:
+    def handle_draft_discard(
+        ack: Ack, body: dict[str, Any], context: BoltContext, respond: Respond
+    ) -> None:
         """Remove the draft message."""
         ack()
+        if refuse_outsider(body, context, respond):
+            return
         respond(delete_original=True)
 
     @app.action("channel_mode_choose")

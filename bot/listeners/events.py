@@ -35,7 +35,13 @@ def register(app: App, services: Services) -> None:
             return
         if not is_new_human_message(event):
             return
-        job = triage_job(services, team_id=team_id, event=event, event_id=body.get("event_id"))
+        job = triage_job(
+            services,
+            team_id=team_id,
+            event=event,
+            event_id=body.get("event_id"),
+            ext_shared=body.get("is_ext_shared_channel") is True,  # Slack Connect
+        )
         if isinstance(job, str):
             logger.debug("message %s/%s: %s", event.get("channel"), event.get("ts"), job)
         elif not services.submit(job):

@@ -91,21 +91,29 @@ class Outbox:
     def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
         """Store the prediction with its reaction (and alert) in one transaction.
 
+        In a Slack Connect channel (`job.shared`) no reaction is written: the customer's
+        organisation would see it on their own message. The alert still goes to the escalation
+        channel, which is taken to be internal (unless it is the shared channel itself).
+
         Returns False when the message was recorded before: then nothing is written.
         """
         slack = self.settings.slack
-        reaction = OutboxWrite(
-            key=reaction_key(job.team_id, job.channel_id, job.ts),
-            method="reactions.add",
-            team_id=job.team_id,
-            channel_id=job.channel_id,
-            payload={
-                "channel": job.channel_id,
-                "timestamp": job.ts,
-                "name": slack.emoji[prediction.label],
-            },
-            expires_in=self.settings.jobs.outbox_expiry_seconds,
-        )
+        reactions: list[OutboxWrite] = []
+        if not job.shared:
+            reactions.append(
+                OutboxWrite(
+                    key=reaction_key(job.team_id, job.channel_id, job.ts),
+                    method="reactions.add",
+                    team_id=job.team_id,
+                    channel_id=job.channel_id,
+                    payload={
+                        "channel": job.channel_id,
+                        "timestamp": job.ts,
+                        "name": slack.emoji[prediction.label],
+                    },
+                    expires_in=self.settings.jobs.outbox_expiry_seconds,
+                )
+            )
         _, created = repo.record_prediction(
             self.db,
             team_id=job.team_id,
@@ -118,7 +126,7 @@ class Outbox:
             latency_ms=latency_ms,
             text=job.text,
             thread_ts=job.thread_ts,
-            outbox=[reaction],
+            outbox=reactions,
             alert=self._alert(job, prediction),
         )
         if created:
@@ -134,6 +142,9 @@ class Outbox:
             return None
         if not job.escalation_channel:
             logger.debug("negative message in %s but no escalation channel", job.channel_id)
+            return None
+        if job.shared and job.escalation_channel == job.channel_id:
+            logger.info("no alert: %s is shared and is its own escalation channel", job.channel_id)
             return None
         return AlertWrite(
             escalation_channel=job.escalation_channel,

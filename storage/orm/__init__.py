@@ -11,6 +11,7 @@ import logging
 
 from storage.orm.base import NAMING, Base
 from storage.orm.channels import ChannelSettings
+from storage.orm.dashboard_auth import ApiToken, AuthFailure, DashboardSession
 from storage.orm.feedback import ApprovedReply, FeedbackRow
 from storage.orm.model_versions import ModelVersion, TrainingRun
 from storage.orm.ops import AdminAction, DriftReport, Lease, ProcessedEvent
@@ -24,9 +25,12 @@ __all__ = [
     "AdminAction",
     "AlertDigestRow",
     "AlertRow",
+    "ApiToken",
     "ApprovedReply",
+    "AuthFailure",
     "Base",
     "ChannelSettings",
+    "DashboardSession",
     "DriftReport",
     "FeedbackRow",
     "Lease",

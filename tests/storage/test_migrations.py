@@ -16,6 +16,7 @@ from storage.orm import Base
 from storage.repositories import (
     OutboxWrite,
     acquire_lease,
+    create_api_token,
     enqueue,
     get_prediction,
     list_model_versions,
@@ -23,9 +24,10 @@ from storage.repositories import (
 )
 from tests.storage.helpers import SLACK_TABLES, prediction, seed_model
 
-PREVIOUS = "0002"
+PREVIOUS = "0003"
 REACTION = OutboxWrite(key="react:T1:C1:1.1", method="reactions.add", team_id="T1", channel_id="C1")
-ADDED_BY_HEAD = {"slack_outbox", "alerts", "alert_digests", "slack_pacing"}  # revision 0003
+DIGEST = "ab" * 32
+ADDED_BY_HEAD = {"dashboard_sessions", "api_tokens", "auth_failures"}  # revision 0004
 
 
 @pytest.fixture
@@ -40,7 +42,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_head_is_the_newest_revision_file() -> None:
-    assert migrations.head_revision() == "0003"
+    assert migrations.head_revision() == "0004"
 
 
 def test_empty_database_upgrades_to_head(empty_db: Database) -> None:
@@ -75,10 +77,10 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
     assert not ADDED_BY_HEAD & _tables(empty_db)
     seed_model(empty_db)
     record_prediction(empty_db, **prediction())
-    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0003"):
+    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0004"):
         empty_db.check_current()
 
-    assert empty_db.upgrade() == "0003"
+    assert empty_db.upgrade() == "0004"
 
     empty_db.check_current()
     assert _tables(empty_db) >= ADDED_BY_HEAD
@@ -87,6 +89,7 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
     assert kept is not None and kept.label == "negative"
     assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
     assert enqueue(empty_db, writes=[REACTION]) == 1
+    assert create_api_token(empty_db, name="ci", token_digest=DIGEST).name == "ci"
 
 
 def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
@@ -94,17 +97,19 @@ def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
     seed_model(empty_db)
     acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
     enqueue(empty_db, writes=[REACTION])
+    create_api_token(empty_db, name="ci", token_digest=DIGEST)
 
     assert empty_db.downgrade("-1") == PREVIOUS
 
     assert not ADDED_BY_HEAD & _tables(empty_db)
     assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # older data stays
     assert not acquire_lease(empty_db, name="retrain", holder="other", ttl_seconds=5)
+    assert enqueue(empty_db, writes=[REACTION]) == 0  # the outbox (0003) kept its row
     with pytest.raises(SchemaOutdated, match=r"missing table.*triagebot db upgrade"):
-        enqueue(empty_db, writes=[REACTION])
+        create_api_token(empty_db, name="ci", token_digest=DIGEST)
 
-    assert empty_db.upgrade() == "0003"
-    assert enqueue(empty_db, writes=[REACTION]) == 1
+    assert empty_db.upgrade() == "0004"
+    assert create_api_token(empty_db, name="ci", token_digest=DIGEST).name == "ci"
 
 
 def test_downgrade_to_base_removes_every_table(empty_db: Database) -> None:

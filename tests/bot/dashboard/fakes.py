@@ -18,7 +18,7 @@ from flask import Flask
 from bot import dashboard, ops
 from bot.services import Predictor, Services, UnavailableRetrainer
 from bot.settings import Settings, load_settings
-from bot.web import add_security_headers
+from bot.web import add_api_rate_limit, add_security_headers
 from models.holder import ModelHolder
 from models.types import Draft, Prediction
 from storage.database import Database
@@ -104,6 +104,7 @@ def make_settings(tmp_path: Path, password: str | None = PASSWORD, **server: Any
 def make_app(services: Services) -> Flask:
     app = Flask("dashboard-test")
     add_security_headers(app)  # as `create_web_app` does for the composed app
+    add_api_rate_limit(app, services.settings)
     dashboard.register(app, services)
     ops.register(app, services)
     return app

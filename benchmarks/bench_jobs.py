@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks.bench_slack import find_model
 from bot.payloads import encode
 from tests.fixtures.fake_slack import (
     Call,
@@ -765,23 +766,6 @@ def wait_for_answers(fake: FakeSlack, ids: list[str], settle: float) -> dict[str
         if all(i in answers for i in ids) or time.monotonic() > deadline:
             return {i: answers[i] for i in ids if i in answers}
         time.sleep(0.25)
-
-
-def find_model(given: Path | None) -> Path:
-    """`--model`, else the classifier that is active in the repository's database."""
-    if given is not None:
-        return given.resolve()
-    from bot.composition import classifier_path
-    from bot.settings import load_settings
-    from storage.database import Database
-
-    settings = load_settings(ROOT / ".env")
-    db = Database.from_settings(settings.storage)
-    try:
-        path = classifier_path(settings, db)
-    finally:
-        db.dispose()
-    return path if path.is_absolute() else (ROOT / path).resolve()
 
 
 def find_generator(given: Path | None) -> Path:

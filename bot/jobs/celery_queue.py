@@ -20,7 +20,7 @@ from kombu.exceptions import KombuError, OperationalError
 
 from bot import metrics
 from bot.jobs.celery_app import build_celery_app, queue_name, task_name
-from bot.jobs.types import Job, job_payload
+from bot.jobs.types import Job, QueueName, job_payload
 from bot.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -91,6 +91,10 @@ class CeleryJobQueue:
     def depth(self) -> dict[str, int]:
         """Not known here: the broker holds the queues (its own monitoring reports them)."""
         return {}
+
+    def full(self, queue: QueueName) -> bool:
+        """Never known in advance: the broker refuses (and `submit` says so) when it cannot take one."""
+        return False
 
     def close(self) -> None:
         """Close the app's broker connections."""

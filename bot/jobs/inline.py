@@ -70,6 +70,9 @@ class InlineJobQueue:
     def depth(self) -> dict[str, int]:
         return {name: q.qsize() for name, q in self._queues.items()}
 
+    def full(self, queue: QueueName) -> bool:
+        return self._queues[queue].full()
+
     def join(self, timeout: float | None = None) -> bool:
         """Wait until every queued job has run (tests, shutdown); False on timeout."""
         with self._idle:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.jobs.types import Job
+from bot.jobs.types import Job, QueueName
 
 BUSY = ":hourglass: triagebot is busy right now; please try again in a minute."
 
@@ -22,6 +22,10 @@ class JobQueue(Protocol):
 
     def depth(self) -> dict[str, int]:
         """Jobs waiting per queue, as far as this process can tell (for metrics)."""
+        ...
+
+    def full(self, queue: QueueName) -> bool:
+        """True when a job for `queue` would be refused right now."""
         ...
 
     def close(self) -> None: ...

@@ -59,8 +59,33 @@ class TimedAck(Ack):
         return response
 
 
+BUSY_STATUS = 503
+
+
 def register(app: App, services: Services) -> None:
-    """Install `time_acks` as a global middleware."""
+    """Install `time_acks` and `defer_when_busy` as global middleware."""
+
+    @app.middleware
+    def defer_when_busy(body: dict[str, Any], next_: Callable[[], None]) -> BoltResponse | None:
+        """Answer a message event with 503 while the triage queue is full, before any ack.
+
+        An acknowledged event is never sent again, so a message refused after the ack would be
+        lost; a 503 makes Slack deliver it again later (its retries come after about a minute and
+        five minutes), when the queue has room. Only with the inline executor: a broker says
+        whether it took a job when the job is sent.
+        """
+        jobs = services.jobs
+        event = body.get("event") if is_event(body) else None
+        is_message = isinstance(event, dict) and event.get("type") == "message"
+        if is_message and jobs is not None and jobs.full("triage"):
+            metrics.count_job("triage", "deferred")
+            logger.warning(
+                "triage queue full: message event %s left for Slack to redeliver",
+                body.get("event_id"),
+            )
+            return BoltResponse(status=BUSY_STATUS, body="busy: please retry")
+        next_()
+        return None
 
     @app.middleware
     def time_acks(body: dict[str, Any], context: BoltContext, next_: Callable[[], None]) -> None:

@@ -10,8 +10,9 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import NoReturn
 
 from sqlalchemy import Engine, text
@@ -34,11 +35,22 @@ class Database:
     Args:
         engine: a SQLAlchemy engine, usually from `from_url` / `from_settings`.
         retention_days: how long stored message text is kept (`TEXT_RETENTION_DAYS`).
+        queue_writers: on SQLite, let this process's writers take turns on a lock instead of
+            all asking SQLite at once. SQLite has one writer at a time; a writer that finds the
+            file locked sleeps in its busy handler (up to 100 ms a try), so many threads writing
+            at once spend most of their time asleep (`benchmarks/bench_sqlite_writes.py`).
+            Other processes still wait on `busy_timeout`. Ignored on PostgreSQL.
     """
 
-    def __init__(self, engine: Engine, *, retention_days: int = 90) -> None:
+    def __init__(
+        self, engine: Engine, *, retention_days: int = 90, queue_writers: bool = True
+    ) -> None:
         self.engine = engine
         self.retention_days = retention_days
+        sqlite = engine.dialect.name == "sqlite"
+        self._write_turn: AbstractContextManager[object] = (
+            threading.RLock() if sqlite and queue_writers else nullcontext()
+        )
         self._reader = sessionmaker(bind=engine, expire_on_commit=False)
         self.writer_engine = engine.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
         self._writer = sessionmaker(bind=self.writer_engine, expire_on_commit=False)
@@ -76,7 +88,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back entirely on any error."""
-        with _translated(), self._writer() as session, session.begin():
+        with self._write_turn, _translated(), self._writer() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

@@ -33,8 +33,12 @@ SKIPPABLE_ERRORS = frozenset(
 )
 
 
-def build_client(settings: SlackSettings, token: str | None = None) -> WebClient:
-    """A WebClient on `SLACK_API_BASE_URL` that retries 429 (after Retry-After) and connection errors."""
+def build_client(
+    settings: SlackSettings, token: str | None = None, *, retries: bool = True
+) -> WebClient:
+    """A WebClient on `SLACK_API_BASE_URL` that retries 429 (after Retry-After) and connection
+    errors; with `retries=False` it retries nothing (the outbox waits in the database, not in
+    a thread)."""
     base_url = (
         settings.api_base_url
         if settings.api_base_url.endswith("/")
@@ -47,7 +51,9 @@ def build_client(settings: SlackSettings, token: str | None = None) -> WebClient
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
             RateLimitErrorRetryHandler(max_retry_count=2),
-        ],
+        ]
+        if retries
+        else [],
     )
 
 
@@ -80,9 +86,10 @@ def call_or_skip(method: Callable[..., Any], **kwargs: Any) -> Any | None:
 
 
 class SlackClients:
-    """Web API clients by workspace, for work that runs after the request (jobs, the outbox).
+    """Web API clients by workspace for the outbox sender, one per token, built once.
 
-    One workspace (`SLACK_BOT_TOKEN`): every team gets the same client. OAuth: the team's bot
+    They retry nothing: the sender honours Retry-After and backs off itself, the row waiting in
+    the database rather than a thread sleeping in slack_sdk's retry handler. One workspace (`SLACK_BOT_TOKEN`): every team gets the same client. OAuth: the team's bot
     token comes from the installation store; a team without an installation gets None (it was
     uninstalled, or its token revoked) and its writes are dropped with a reason.
     """
@@ -91,7 +98,9 @@ class SlackClients:
         self.settings = settings
         self.installation_store = installation_store
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
-        self._single = None if installation_store is not None else build_client(settings, token)
+        self._single = (
+            None if installation_store is not None else build_client(settings, token, retries=False)
+        )
         self._by_token: dict[str, WebClient] = {}
 
     def client_for(self, team_id: str | None) -> WebClient | None:
@@ -104,5 +113,7 @@ class SlackClients:
             return None
         client = self._by_token.get(token)
         if client is None:
-            client = self._by_token.setdefault(token, build_client(self.settings, token))
+            client = self._by_token.setdefault(
+                token, build_client(self.settings, token, retries=False)
+            )
         return client

@@ -8,8 +8,8 @@ them; `delivery.py` renders them at send time).
 
 from __future__ import annotations
 
-from bot.outbox.clients import ClientSource, NoRetryClients
+from bot.outbox.clients import ClientSource
 from bot.outbox.sender import OutboxSender
 from bot.outbox.writer import Outbox
 
-__all__ = ["ClientSource", "NoRetryClients", "Outbox", "OutboxSender"]
+__all__ = ["ClientSource", "Outbox", "OutboxSender"]

@@ -7,7 +7,7 @@ Several senders, in one process or many, can run on one database: a row is claim
 (`storage.repositories.claim_due`), so only one sends it at a time.
 
 Example:
-    >>> sender = OutboxSender(db, NoRetryClients(SlackClients(settings.slack)))  # doctest: +SKIP
+    >>> sender = OutboxSender(db, SlackClients(settings.slack))  # doctest: +SKIP
     >>> sender.start(); ...; sender.stop()  # doctest: +SKIP
 """
 
@@ -43,7 +43,7 @@ class OutboxSender:
 
     Args:
         db: the database holding the outbox.
-        clients: Web API clients by team; pass ones without retry handlers (`NoRetryClients`).
+        clients: Web API clients by team, without retry handlers (`bot.slack_api.SlackClients`).
         threads: rows of different channels sent at once.
         sweep_seconds: the longest sleep, to find rows of other (crashed) processes.
         lease_seconds: how long a claim holds a row (longer than any one Slack call).

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bot.outbox.clients import ClientSource, NoRetryClients
+from bot.outbox.clients import ClientSource
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
 from storage import repositories as repo
@@ -62,7 +62,7 @@ class Outbox:
         if sender is None and clients is not None:
             sender = OutboxSender(
                 db,
-                NoRetryClients(clients),
+                clients,
                 threads=jobs.outbox_threads,
                 sweep_seconds=jobs.outbox_sweep_seconds,
             )

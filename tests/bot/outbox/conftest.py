@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.outbox import NoRetryClients, Outbox, OutboxSender
+from bot.outbox import Outbox, OutboxSender
 from bot.settings import Settings, load_settings
 from storage import repositories as repo
 from storage.database import Database
@@ -21,7 +21,7 @@ class FakeSlackClients:
     """Every team writes through the fake Slack; teams in `uninstalled` have no token."""
 
     def __init__(self, fake: FakeSlack) -> None:
-        self.client = WebClient(token=BOT_TOKEN, base_url=fake.base_url)
+        self.client = WebClient(token=BOT_TOKEN, base_url=fake.base_url, retry_handlers=[])
         self.uninstalled: set[str] = set()
 
     def client_for(self, team_id: str | None) -> WebClient | None:
@@ -63,7 +63,7 @@ def make_sender(
     built: list[OutboxSender] = []
 
     def make(db: Database, *, start: bool = True, **kwargs: Any) -> OutboxSender:
-        sender = OutboxSender(db, NoRetryClients(slack_clients), **kwargs)
+        sender = OutboxSender(db, slack_clients, **kwargs)
         built.append(sender)
         if start:
             sender.start()

@@ -1,8 +1,9 @@
-"""Micro-batching: texts that arrive together are classified in one forward pass.
+"""Micro-batching: work that arrives together is done in one call (one forward pass for texts
+to classify, one transaction for predictions to record).
 
-Each caller blocks in `predict(text)`. The first caller of a batch waits up to `max_wait`
-seconds for more texts (or until `batch_size` are waiting), then runs the model once for all of
-them and hands every caller its own prediction. A lone request pays at most `max_wait`.
+Each caller blocks in `predict(item)`. The first caller of a batch waits up to `max_wait`
+seconds for more items (or until `batch_size` are waiting), then runs the batch once for all of
+them and hands every caller its own result. A lone request pays at most `max_wait`.
 
 Example:
     >>> batcher = MicroBatcher(lambda texts: [t.upper() for t in texts], batch_size=32)
@@ -18,12 +19,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+T = TypeVar("T")
 R = TypeVar("R")
 
 
 @dataclass(eq=False)
-class _Pending(Generic[R]):
-    text: str
+class _Pending(Generic[T, R]):
+    item: T
     wake: threading.Event = field(default_factory=threading.Event)
     leads: bool = False
     finished: bool = False
@@ -31,22 +33,24 @@ class _Pending(Generic[R]):
     error: BaseException | None = None
 
 
-class MicroBatcher(Generic[R]):
+class MicroBatcher(Generic[T, R]):
     """Groups concurrent `predict` calls into batches of at most `batch_size`.
 
     One caller at a time leads: it gathers a batch, runs it and wakes the callers in it; the
     oldest caller still waiting then leads the next batch in its own thread.
 
     Args:
-        run: classifies a list of texts, returning one result per text in order.
-        batch_size: most texts per forward pass.
-        max_wait: seconds the first text of a batch waits for company.
+        run: does a list of items, returning one result per item in order. A result that is an
+            exception is raised in that item's caller only; an exception `run` raises reaches
+            every caller of the batch.
+        batch_size: most items per call of `run`.
+        max_wait: seconds the first item of a batch waits for company.
         on_batch: called with each batch's size (metrics).
     """
 
     def __init__(
         self,
-        run: Callable[[list[str]], Sequence[R]],
+        run: Callable[[list[T]], Sequence[R | BaseException]],
         *,
         batch_size: int = 32,
         max_wait: float = 0.005,
@@ -57,18 +61,18 @@ class MicroBatcher(Generic[R]):
         self.max_wait = max(0.0, max_wait)
         self._on_batch = on_batch
         self._lock = threading.Condition()
-        self._waiting: list[_Pending[R]] = []
+        self._waiting: list[_Pending[T, R]] = []
         self._leader_active = False
 
     @property
     def pending(self) -> int:
-        """Texts waiting for a batch (not counting the one running)."""
+        """Items waiting for a batch (not counting the one running)."""
         with self._lock:
             return len(self._waiting)
 
-    def predict(self, text: str) -> R:
-        """Classify `text` together with whatever else arrives now; raise what the model raised."""
-        item: _Pending[R] = _Pending(text)
+    def predict(self, work: T) -> R:
+        """Do `work` together with whatever else arrives now; raise what failed it."""
+        item: _Pending[T, R] = _Pending(work)
         with self._lock:
             self._waiting.append(item)
             if not self._leader_active:
@@ -87,7 +91,7 @@ class MicroBatcher(Generic[R]):
         return item.result  # type: ignore[return-value]
 
     def _lead(self) -> None:
-        """Gather one batch (the leader's own text first), run it, pass the lead on."""
+        """Gather one batch (the leader's own item first), run it, pass the lead on."""
         deadline = time.monotonic() + self.max_wait
         with self._lock:
             while len(self._waiting) < self.batch_size:
@@ -98,11 +102,14 @@ class MicroBatcher(Generic[R]):
             batch = self._waiting[: self.batch_size]
             del self._waiting[: self.batch_size]
         try:
-            results = self._run([item.text for item in batch])
+            results = self._run([item.item for item in batch])
             if len(results) != len(batch):
-                raise RuntimeError(f"model returned {len(results)} results for {len(batch)} texts")
+                raise RuntimeError(f"batch returned {len(results)} results for {len(batch)} items")
             for item, result in zip(batch, results, strict=True):
-                item.result = result
+                if isinstance(result, BaseException):
+                    item.error = result
+                else:
+                    item.result = result
         except BaseException as exc:  # every caller in the batch learns what went wrong
             for item in batch:
                 item.error = exc

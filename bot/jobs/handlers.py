@@ -22,7 +22,7 @@ from bot.blocks.draft import (
 )
 from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
 from bot.jobs.runtime import JobRuntime
-from bot.jobs.types import ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
+from bot.jobs.types import ClassifiedMessage, ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
 from models.types import Draft
 from storage import repositories as repo
 
@@ -74,7 +74,7 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
     prediction = runtime.classify(job.text)
     elapsed = time.perf_counter() - started
     metrics.observe_classification(prediction.label, elapsed)
-    created = runtime.outbox.record_triage(job, prediction, latency_ms=elapsed * 1000)
+    created = runtime.record(ClassifiedMessage(job, prediction, elapsed * 1000))
     if not created:
         return "duplicate message"
     outcome = f"tagged {prediction.label}"

@@ -18,8 +18,10 @@ from models.holder import ModelHolder
 from storage.database import Database
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from bot.jobs.queue import JobQueue
-    from bot.jobs.types import TriageJob
+    from bot.jobs.types import ClassifiedMessage
     from models.types import Prediction
 
 
@@ -42,9 +44,12 @@ class SlackOutbox(Protocol):
     Each write has a `key`; writing the same key twice keeps the first (redelivered jobs).
     """
 
-    def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
-        """Store the prediction with its reaction (and alert) in one transaction; False when the
-        message was recorded before (nothing is written twice)."""
+    def record_triages(self, messages: Sequence[ClassifiedMessage]) -> list[bool | Exception]:
+        """Store each prediction with its reaction (and alert), in one transaction for all.
+
+        Per message: True when recorded now, False when it was recorded before (nothing is
+        written twice), or the error that refused it (its neighbours are still recorded).
+        """
         ...
 
     def respond(self, *, key: str, team_id: str | None, url: str, body: dict[str, Any]) -> None:
@@ -97,7 +102,8 @@ class JobRuntime:
     outbox: SlackOutbox
     retrain_now: RetrainNow = field(default=lambda *args, **kwargs: "retraining unavailable")
     jobs: JobQueue | None = None
-    batcher: MicroBatcher[Prediction] = field(init=False)
+    batcher: MicroBatcher[str, Prediction] = field(init=False)
+    recorder: MicroBatcher[ClassifiedMessage, bool] = field(init=False)
 
     def __post_init__(self) -> None:
         jobs = self.settings.jobs
@@ -106,6 +112,10 @@ class JobRuntime:
             batch_size=jobs.batch_size,
             max_wait=jobs.batch_wait_ms / 1000,
             on_batch=metrics.observe_batch,
+        )
+        # Recording waits for no company: while one batch is written, the next gathers itself.
+        self.recorder = MicroBatcher(
+            self.outbox.record_triages, batch_size=jobs.batch_size, max_wait=0
         )
 
     def _classify_batch(self, texts: list[str]) -> list[Prediction]:
@@ -122,3 +132,8 @@ class JobRuntime:
     def classify(self, text: str) -> Prediction:
         """Classify one text in whatever batch is forming now."""
         return self.batcher.predict(text)
+
+    def record(self, message: ClassifiedMessage) -> bool:
+        """Record a classified message (in whatever batch is being gathered now); False when it
+        was recorded before. Raises what refused it."""
+        return self.recorder.predict(message)

@@ -12,8 +12,11 @@ Example:
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, NamedTuple, TypeAlias
 from uuid import uuid4
+
+if TYPE_CHECKING:
+    from models.types import Prediction
 
 QueueName = Literal["triage", "drafts", "training"]
 QUEUES: tuple[QueueName, ...] = ("triage", "drafts", "training")
@@ -57,6 +60,14 @@ class TriageJob:
     def shared(self) -> bool:
         """True unless the channel is known to be internal (an unknown value counts as shared)."""
         return self.visibility != INTERNAL
+
+
+class ClassifiedMessage(NamedTuple):
+    """A triage job with its prediction, waiting to be recorded with its Slack writes."""
+
+    job: TriageJob
+    prediction: Prediction
+    latency_ms: float
 
 
 @dataclass(frozen=True)

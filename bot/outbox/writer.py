@@ -10,6 +10,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from bot.jobs.types import ClassifiedMessage
 from bot.outbox.clients import ClientSource
 from bot.outbox.sender import OutboxSender
 from bot.settings import Settings
@@ -88,16 +89,31 @@ class Outbox:
         return self.sender.wait_idle(timeout)
 
     # ---- SlackOutbox
-    def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
-        """Store the prediction with its reaction (and alert) in one transaction.
+    def record_triages(self, messages: Sequence[ClassifiedMessage]) -> list[bool | Exception]:
+        """Store each prediction with its reaction (and alert), all in one transaction.
 
         In a Slack Connect channel (`job.shared`) no reaction is written: the customer's
         organisation would see it on their own message. The alert still goes to the escalation
         channel, which is taken to be internal (unless it is the shared channel itself).
 
-        Returns False when the message was recorded before: then nothing is written.
+        Each result is True when the message was new, False when it was recorded before (then
+        nothing is written), or the error that refused it (see `repo.record_predictions`).
         """
-        slack = self.settings.slack
+        results = repo.record_predictions(self.db, [self._prediction(*m) for m in messages])
+        if any(result is True for result in results):
+            self._kick()
+        return results
+
+    def record_triage(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
+        """`record_triages` for one message; raises what refused it."""
+        (result,) = self.record_triages([ClassifiedMessage(job, prediction, latency_ms)])
+        if isinstance(result, Exception):
+            raise result
+        return result
+
+    def _prediction(
+        self, job: TriageJob, prediction: Prediction, latency_ms: float
+    ) -> repo.PredictionWrite:
         reactions: list[OutboxWrite] = []
         if not job.shared:
             reactions.append(
@@ -109,13 +125,12 @@ class Outbox:
                     payload={
                         "channel": job.channel_id,
                         "timestamp": job.ts,
-                        "name": slack.emoji[prediction.label],
+                        "name": self.settings.slack.emoji[prediction.label],
                     },
                     expires_in=self.settings.jobs.outbox_expiry_seconds,
                 )
             )
-        _, created = repo.record_prediction(
-            self.db,
+        return repo.PredictionWrite(
             team_id=job.team_id,
             channel_id=job.channel_id,
             message_ts=job.ts,
@@ -129,9 +144,6 @@ class Outbox:
             outbox=reactions,
             alert=self._alert(job, prediction),
         )
-        if created:
-            self._kick()
-        return created
 
     def _alert(self, job: TriageJob, prediction: Prediction) -> AlertWrite | None:
         """An alert for a confident negative in an alert/suggest channel with somewhere to go."""

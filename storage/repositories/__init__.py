@@ -80,10 +80,12 @@ from storage.repositories.outbox import (
 )
 from storage.repositories.pacing import active_holds, hold_scope, reserve_slot
 from storage.repositories.predictions import (
+    PredictionWrite,
     get_prediction,
     label_counts_by_day,
     recent_predictions,
     record_prediction,
+    record_predictions,
 )
 from storage.repositories.privacy import delete_message_text, delete_workspace, purge_expired_texts
 from storage.repositories.replies import list_approved_replies, record_approved_reply
@@ -103,6 +105,7 @@ __all__ = [
     "DashboardSessionRecord",
     "LabelledText",
     "OutboxWrite",
+    "PredictionWrite",
     "acquire_lease",
     "activate_model_version",
     "active_holds",
@@ -160,6 +163,7 @@ __all__ = [
     "record_drift_report",
     "record_feedback",
     "record_prediction",
+    "record_predictions",
     "register_model_version",
     "release_lease",
     "renew_lease",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy import and_, func, select
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from storage import validation as check
 from storage.columns import utcnow
 from storage.database import Database
-from storage.errors import NotFound
+from storage.errors import InvalidInput, NotFound
 from storage.orm import MessageText, ModelVersion, PredictionRow
 from storage.records import PredictionRecord
 from storage.repositories._common import moment, upsert_insert
@@ -46,6 +47,47 @@ def _record(row: PredictionRow, text: str | None) -> PredictionRecord:
     )
 
 
+@dataclass(frozen=True)
+class PredictionWrite:
+    """One classified message to record (see `record_prediction` for the fields).
+
+    `outbox` (e.g. the reaction) and `alert` (an escalation alert, maybe folded into a digest)
+    are the Slack writes that follow the decision.
+    """
+
+    team_id: str
+    channel_id: str
+    message_ts: str
+    user_id: str
+    label: str
+    scores: Mapping[str, float]
+    model_version: str
+    latency_ms: float
+    text: str | None = None
+    thread_ts: str | None = None
+    outbox: Sequence[OutboxWrite] = ()
+    alert: AlertWrite | None = None
+
+    def checked(self) -> PredictionWrite:
+        """Itself with its Slack writes validated (raises `InvalidInput`)."""
+        check.ident("team_id", self.team_id)
+        check.ident("channel_id", self.channel_id)
+        check.ident("message_ts", self.message_ts)
+        check.optional_ident("thread_ts", self.thread_ts)
+        check.ident("user_id", self.user_id)
+        check.label(self.label)
+        check.text_field("model_version", self.model_version, max_len=check.NAME_LEN)
+        check.non_negative("latency_ms", self.latency_ms)
+        if self.text is not None:
+            check.text_field("text", self.text, max_len=check.TEXT_LEN, allow_empty=True)
+        return replace(
+            self,
+            scores=check.scores(self.scores),
+            outbox=[write.checked() for write in self.outbox],
+            alert=self.alert.checked() if self.alert is not None else None,
+        )
+
+
 def record_prediction(
     db: Database,
     *,
@@ -75,54 +117,124 @@ def record_prediction(
         InvalidInput: bad label or scores, over-long or empty ids, text over 40,000 characters.
         NotFound: `model_version` is not registered.
     """
-    values = {
-        "team_id": check.ident("team_id", team_id),
-        "channel_id": check.ident("channel_id", channel_id),
-        "message_ts": check.ident("message_ts", message_ts),
-        "thread_ts": check.optional_ident("thread_ts", thread_ts),
-        "user_id": check.ident("user_id", user_id),
-        "label": check.label(label),
-        "scores": check.scores(scores),
-        "model_version": check.text_field("model_version", model_version, max_len=check.NAME_LEN),
-        "latency_ms": check.non_negative("latency_ms", latency_ms),
-        "created_at": utcnow(),
-    }
-    if text is not None:
-        check.text_field("text", text, max_len=check.TEXT_LEN, allow_empty=True)
-    writes = [write.checked() for write in outbox]
-    alert = alert.checked() if alert is not None else None
+    write = PredictionWrite(
+        team_id=team_id,
+        channel_id=channel_id,
+        message_ts=message_ts,
+        user_id=user_id,
+        label=label,
+        scores=scores,
+        model_version=model_version,
+        latency_ms=latency_ms,
+        text=text,
+        thread_ts=thread_ts,
+        outbox=outbox,
+        alert=alert,
+    ).checked()
     with db.transaction() as session:
-        if session.get(ModelVersion, model_version) is None:
-            raise NotFound(f"model version {model_version!r} is not registered")
-        insert = upsert_insert(session, PredictionRow.__table__).values(**values)
-        created_id = session.scalar(
-            insert.on_conflict_do_nothing(
-                index_elements=["team_id", "channel_id", "message_ts"]
-            ).returning(PredictionRow.id)
-        )
-        if created_id is not None and text:
-            keep_text(
-                session,
-                team_id=team_id,
-                channel_id=channel_id,
-                message_ts=message_ts,
-                text=text,
-                retention_days=db.retention_days,
-            )
-        if created_id is not None:
-            _follow_ups(
-                session,
-                writes,
-                alert,
-                team_id=team_id,
-                channel_id=channel_id,
-                message_ts=message_ts,
-                user_id=user_id,
-                label=label,
-            )
+        _require_versions(session, {model_version})
+        created = _insert(session, write, retention_days=db.retention_days)
         record = _get(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
     assert record is not None  # inserted above or already there
-    return record, created_id is not None
+    return record, created
+
+
+def record_predictions(db: Database, writes: Sequence[PredictionWrite]) -> list[bool | Exception]:
+    """Record many classified messages in one transaction (a micro-batch of triage jobs).
+
+    Each result says what became of the write at the same position: True when this call
+    created it, False when it was recorded before, or the error that refused it. A write that
+    fails validation or names an unregistered model is refused alone. If the shared
+    transaction fails, each write is retried in a transaction of its own, so one bad write
+    never costs its neighbours; only then does a database error reach a result.
+    """
+    results: list[bool | Exception] = []
+    valid: list[tuple[int, PredictionWrite]] = []
+    for position, write in enumerate(writes):
+        try:
+            valid.append((position, write.checked()))
+            results.append(False)
+        except InvalidInput as exc:
+            results.append(exc)
+    if not valid:
+        return results
+    try:
+        with db.transaction() as session:
+            missing = _missing_versions(session, {write.model_version for _, write in valid})
+            for position, write in valid:
+                if write.model_version in missing:
+                    results[position] = _not_registered(write.model_version)
+                else:
+                    results[position] = _insert(session, write, retention_days=db.retention_days)
+    except Exception:
+        logger.warning(
+            "a batch of %d predictions failed; recording each alone", len(valid), exc_info=True
+        )
+        for position, write in valid:
+            try:
+                with db.transaction() as session:
+                    _require_versions(session, {write.model_version})
+                    results[position] = _insert(session, write, retention_days=db.retention_days)
+            except Exception as exc:  # this write's own failure, handed to its caller
+                results[position] = exc
+    return results
+
+
+def _missing_versions(session: Session, versions: set[str]) -> set[str]:
+    found = session.scalars(select(ModelVersion.version).where(ModelVersion.version.in_(versions)))
+    return versions - set(found)
+
+
+def _not_registered(version: str) -> NotFound:
+    return NotFound(f"model version {version!r} is not registered")
+
+
+def _require_versions(session: Session, versions: set[str]) -> None:
+    for version in _missing_versions(session, versions):
+        raise _not_registered(version)
+
+
+def _insert(session: Session, write: PredictionWrite, *, retention_days: int) -> bool:
+    """Insert one checked write and its follow-ups; False if the message was there already."""
+    insert = upsert_insert(session, PredictionRow.__table__).values(
+        team_id=write.team_id,
+        channel_id=write.channel_id,
+        message_ts=write.message_ts,
+        thread_ts=write.thread_ts,
+        user_id=write.user_id,
+        label=write.label,
+        scores=dict(write.scores),
+        model_version=write.model_version,
+        latency_ms=write.latency_ms,
+        created_at=utcnow(),
+    )
+    created_id = session.scalar(
+        insert.on_conflict_do_nothing(
+            index_elements=["team_id", "channel_id", "message_ts"]
+        ).returning(PredictionRow.id)
+    )
+    if created_id is None:
+        return False
+    if write.text:
+        keep_text(
+            session,
+            team_id=write.team_id,
+            channel_id=write.channel_id,
+            message_ts=write.message_ts,
+            text=write.text,
+            retention_days=retention_days,
+        )
+    _follow_ups(
+        session,
+        list(write.outbox),
+        write.alert,
+        team_id=write.team_id,
+        channel_id=write.channel_id,
+        message_ts=write.message_ts,
+        user_id=write.user_id,
+        label=write.label,
+    )
+    return True
 
 
 def _follow_ups(

@@ -6,11 +6,14 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from storage.database import Database
+from storage.errors import InvalidInput, NotFound
 from storage.repositories import (
+    PredictionWrite,
     get_prediction,
     label_counts_by_day,
     recent_predictions,
     record_prediction,
+    record_predictions,
     set_channel_settings,
 )
 from tests.storage.helpers import count, prediction, seed_model
@@ -77,3 +80,49 @@ def test_recent_and_counts_by_day(db: Database) -> None:
     assert recent_predictions(db, since=datetime.now(UTC) + timedelta(hours=1)) == []
     today = datetime.now(UTC).date()
     assert label_counts_by_day(db, since=since) == [(today, "negative", 2), (today, "positive", 1)]
+
+
+def test_a_batch_is_recorded_in_one_call_and_redelivery_writes_nothing(db: Database) -> None:
+    seed_model(db)
+    writes = [PredictionWrite(**prediction(message_ts=f"1.{i}")) for i in range(5)]
+    assert record_predictions(db, writes) == [True] * 5
+    assert record_predictions(db, [*writes, writes[0]]) == [False] * 6
+    assert count(db, "predictions") == 5
+
+
+def test_the_same_message_twice_in_one_batch_is_created_once(db: Database) -> None:
+    seed_model(db)
+    write = PredictionWrite(**prediction())
+    assert record_predictions(db, [write, write]) == [True, False]
+
+
+def test_a_bad_write_in_a_batch_is_refused_alone(db: Database) -> None:
+    seed_model(db)
+    writes = [
+        PredictionWrite(**prediction(message_ts="1.1")),
+        PredictionWrite(**prediction(message_ts="1.2", label="furious")),
+        PredictionWrite(**prediction(message_ts="1.3", model_version="never-registered")),
+        PredictionWrite(**prediction(message_ts="1.4")),
+    ]
+    results = record_predictions(db, writes)
+    assert results[0] is True and results[3] is True
+    assert isinstance(results[1], InvalidInput) and "furious" in str(results[1])
+    assert isinstance(results[2], NotFound) and "never-registered" in str(results[2])
+    assert count(db, "predictions") == 2
+
+
+def test_a_database_refusal_costs_only_its_own_write(sqlite_db: Database) -> None:
+    """A row the database itself refuses (here a SQLite trigger) fails the shared transaction;
+    each write is then recorded alone, so its neighbours are kept."""
+    db = sqlite_db
+    seed_model(db)
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON predictions "
+            "WHEN NEW.message_ts = '6.66' BEGIN SELECT RAISE(ABORT, 'poison'); END"
+        )
+    writes = [PredictionWrite(**prediction(message_ts=ts)) for ts in ("1.1", "6.66", "1.2")]
+    results = record_predictions(db, writes)
+    assert results[0] is True and results[2] is True
+    assert isinstance(results[1], InvalidInput) and "poison" in str(results[1])
+    assert count(db, "predictions") == 2

@@ -24,7 +24,7 @@ class GatedModel:
         return [t.upper() for t in texts]
 
 
-def run_all(batcher: MicroBatcher[str], texts: list[str]) -> dict[str, str]:
+def run_all(batcher: MicroBatcher[str, str], texts: list[str]) -> dict[str, str]:
     results: dict[str, str] = {}
 
     def call(text: str) -> None:
@@ -86,6 +86,18 @@ def test_a_model_error_reaches_every_caller_of_its_batch_and_the_batcher_recover
 
 
 def test_a_model_that_returns_the_wrong_number_of_results_is_an_error() -> None:
-    batcher: MicroBatcher[str] = MicroBatcher(lambda texts: [], batch_size=4, max_wait=0)
-    with pytest.raises(RuntimeError, match="0 results for 1 texts"):
+    batcher: MicroBatcher[str, str] = MicroBatcher(lambda texts: [], batch_size=4, max_wait=0)
+    with pytest.raises(RuntimeError, match="0 results for 1 items"):
         batcher.predict("a")
+
+
+def test_a_result_that_is_an_error_fails_only_its_own_caller() -> None:
+    """Recording a batch of predictions: one refused write fails its job, not its neighbours."""
+
+    def record(items: list[str]) -> list[str | Exception]:
+        return [ValueError(f"refused {item}") if item == "bad" else item for item in items]
+
+    batcher: MicroBatcher[str, str] = MicroBatcher(record, batch_size=4, max_wait=0)
+    with pytest.raises(ValueError, match="refused bad"):
+        batcher.predict("bad")
+    assert batcher.predict("good") == "good"

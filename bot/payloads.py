@@ -30,13 +30,20 @@ def encode(state: dict[str, Any], *, limit: int = BUTTON_VALUE_LIMIT) -> str:
     return text
 
 
-def decode(raw: str | None) -> dict[str, Any]:
-    """Parse state written by `encode`; malformed or missing input gives an empty dict."""
+def decode(raw: object) -> dict[str, Any]:
+    """Parse state written by `encode`; malformed or missing input gives an empty dict.
+
+    `raw` is whatever the payload held: not a string, bad JSON, a 5,000-digit number, nesting
+    deeper than the recursion limit or JSON that is no object all give `{}` and one log line.
+    """
     if not raw:
+        return {}
+    if not isinstance(raw, str):
+        logger.warning("ignoring state that is not a string (%s)", type(raw).__name__)
         return {}
     try:
         value = json.loads(raw)
-    except (TypeError, ValueError):
+    except (ValueError, RecursionError):
         logger.warning("ignoring malformed state %r", raw[:80])
         return {}
     return value if isinstance(value, dict) else {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from typing import Any
 
 from flask import Flask, Response, request
 from flask_limiter import Limiter
@@ -24,6 +25,10 @@ EXTENSIONS = ("bot.dashboard", "bot.ops")
 # What Bolt's body parsing raises on a body it cannot read as the object it expects: bad JSON,
 # a 5,000-digit number, nesting deeper than the recursion limit, `[1]`, `5`, `null`.
 UNREADABLE_BODY = (ValueError, TypeError, LookupError, AttributeError, RecursionError)
+# Fields of a parsed body that Bolt indexes as objects (`body["event"].get(...)`); the second
+# group may also be null.
+OBJECT_FIELDS = ("event", "view", "container", "message")
+NULLABLE_OBJECT_FIELDS = ("team", "user", "channel", "enterprise")
 
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -149,7 +154,29 @@ def _dispatch_slack_request(
     except UNREADABLE_BODY as exc:
         logger.warning("malformed Slack request body (%d bytes): %s", len(body), type(exc).__name__)
         return "malformed request\n", 400
+    wrong = _misshapen_field(bolt_request.body)
+    if wrong:
+        logger.warning("malformed Slack request body (%d bytes): bad %r", len(body), wrong)
+        return "malformed request\n", 400
     return to_flask_response(handler.app.dispatch(bolt_request))
+
+
+def _misshapen_field(body: dict[str, Any]) -> str | None:
+    """The first field Bolt's middleware would index without a check, when it has the wrong type.
+
+    Found by `tests/property/test_slack_bodies.py`: `"event": null` or `"actions": null` in a
+    signed body raised inside Bolt's own error handler, a 500 with a traceback.
+    """
+    for name in OBJECT_FIELDS:
+        if name in body and not isinstance(body[name], dict):
+            return name
+    for name in NULLABLE_OBJECT_FIELDS:  # `team` is null in org-wide installs
+        if body.get(name) is not None and not isinstance(body[name], dict):
+            return name
+    actions = body.get("actions", [])
+    if not isinstance(actions, list) or not all(isinstance(a, dict) for a in actions):
+        return "actions"
+    return None
 
 
 def _signed(verifier: SignatureVerifier, body: str) -> bool:

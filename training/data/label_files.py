@@ -11,8 +11,10 @@ Every caller applies the same rules, so a file one command accepts the others ac
 - A CSV cell that `feedback export` neutralised for spreadsheets (`'=...`, `'-...`: see
   `training.data.csv_cells`) is read back without the added quote.
 - Every row needs a non-empty text and a known label: a name from `LABELS` in any case or an
-  alias (`neg`/`neu`/`pos`, `0`/`1`/`2`). A bad row raises `DataError` naming the file and line,
-  before anything is trained on or stored.
+  alias (`neg`/`neu`/`pos`, `0`/`1`/`2`). Text and note hold no NUL and no lone surrogate (JSON
+  allows `"\\u0000"` and `"\\ud800"`); a weight is a finite number. A bad row, like JSON that
+  cannot be read (a 5,000-digit number, deep nesting), raises `DataError` naming the file and
+  line, before anything is trained on or stored.
 
 Example:
     >>> rows = read_labelled_file(Path("tickets.csv"))
@@ -141,21 +143,26 @@ def _restored(row: dict[str, Any]) -> dict[str, Any]:
 def _json_rows(path: Path, content: str) -> Iterator[tuple[str, Any]]:
     """(where, item) per object of a JSON array ("item N") or of JSON lines ("line N")."""
     if content.lstrip().startswith("["):
-        try:
-            items = json.loads(content)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path} line {exc.lineno}: not JSON: {exc.msg}") from exc
-        for number, item in enumerate(items, start=1):
+        for number, item in enumerate(_loads(path, content), start=1):
             yield f"item {number}", item
         return
     for number, line in enumerate(content.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path} line {number}: not JSON: {exc.msg}") from exc
-        yield f"line {number}", item
+        if line.strip():
+            yield f"line {number}", _loads(path, line, line=number)
+
+
+def _loads(path: Path, text: str, *, line: int | None = None) -> Any:
+    """`json.loads`, with every way it refuses hostile text raised as a `DataError`."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DataError(f"{path} line {line or exc.lineno}: not JSON: {exc.msg}") from exc
+    except ValueError as exc:  # json refuses integers of more than 4,300 digits
+        where = f"{path} line {line}" if line else str(path)
+        raise DataError(f"{where}: not JSON: a number has too many digits") from exc
+    except RecursionError as exc:
+        where = f"{path} line {line}" if line else str(path)
+        raise DataError(f"{where}: not JSON: nested too deeply") from exc
 
 
 def _row(raw: Any) -> LabelledRow:
@@ -167,21 +174,41 @@ def _row(raw: Any) -> LabelledRow:
         raise DataError("text is missing" if text is None else "text must be a string")
     if not text.strip():
         raise DataError("text must not be empty")
+    if not _plain(text):
+        raise DataError("text must not contain NUL characters or lone surrogates")
     if label is None or label == "":
         raise DataError("label is missing")
     name = map_label(label)
     if name is None:
-        raise DataError(f"unknown label {label!r}; use {', '.join(LABELS)} (or neg/neu/pos, 0/1/2)")
+        raise DataError(
+            f"unknown label {label!r:.80}; use {', '.join(LABELS)} (or neg/neu/pos, 0/1/2)"
+        )
     note = raw.get("note")
+    if isinstance(note, str) and not _plain(note):
+        raise DataError("note must not contain NUL characters or lone surrogates")
     return LabelledRow(
         text, name, _weight(raw.get("weight")), note if isinstance(note, str) and note else None
     )
+
+
+def _plain(value: str) -> bool:
+    """False for text JSON allows but a tokenizer or a database refuses: NUL, lone surrogates."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _weight(value: Any) -> float | None:
     if value is None or value == "":
         return None
     try:
-        return float(value)
-    except (TypeError, ValueError):
-        raise DataError(f"weight {value!r} is not a number") from None
+        weight = float(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer beyond float
+        raise DataError(f"weight {value!r:.80} is not a number") from None
+    if not math.isfinite(weight):
+        raise DataError(f"weight {value!r:.80} is not a finite number")
+    return weight

@@ -84,7 +84,11 @@ def run(queue_writers: bool, args: argparse.Namespace) -> dict[str, Any]:
             thread.join()
         elapsed = time.perf_counter() - began
         since = datetime(2000, 1, 1, tzinfo=UTC)
-        stored = len(repo.recent_predictions(db, since=since, limit=args.threads * args.writes + 1))
+        stored = len(
+            repo.recent_predictions(
+                db, team_id=repo.ALL_WORKSPACES, since=since, limit=args.threads * args.writes + 1
+            )
+        )
         db.dispose()
     ms = np.array(latencies) * 1000
     return {

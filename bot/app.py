@@ -6,6 +6,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 
 from bot.listeners import register_all
@@ -31,7 +32,7 @@ BOT_SCOPES = (
 
 def oauth_enabled(settings: Settings) -> bool:
     """Multi-workspace OAuth when both client id and secret are set."""
-    return bool(settings.slack.client_id and settings.slack.client_secret)
+    return settings.slack.multi_workspace
 
 
 def missing_slack_credentials(settings: Settings, *, socket_mode: bool = False) -> str:
@@ -91,7 +92,7 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
         services.db, client_id=settings.slack.client_id or ""
     )
     services.installation_store = store
-    return OAuthSettings(
+    oauth = OAuthSettings(
         client_id=settings.slack.client_id,
         client_secret=settings.slack.client_secret.get_secret_value(),
         scopes=list(BOT_SCOPES),
@@ -100,3 +101,15 @@ def _oauth_settings(settings: Settings, services: Services) -> OAuthSettings:
         install_path="/slack/install",
         redirect_uri_path="/slack/oauth_redirect",
     )
+    # Bolt's own authorize (enterprise-aware: a Grid workspace, an org-wide install; refreshes a
+    # rotating token before the listener runs), but refreshing through `SLACK_API_BASE_URL`:
+    # the one OAuthSettings builds refreshes with a default client, always on slack.com.
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("bot.bolt"),
+        installation_store=store,
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        token_rotation_expiration_minutes=oauth.token_rotation_expiration_minutes,
+        client=build_client(settings.slack),
+    )
+    return oauth

@@ -6,12 +6,16 @@ it. Redeliveries are stopped twice: by the event id (claimed here) and by the un
 
 In a Slack Connect (shared) channel only the customers' messages are triaged, and the job says
 the channel is shared, so nothing the customer could see (a reaction, a draft) is written there.
+
+An edit (`message_changed`) that changed a person's text becomes the same job with `edited_ts`
+(`edit_job`); edits by bots, unfurls and attachments (same text) and edits in channels not
+opted in are skipped.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from bot.jobs.types import INTERNAL, SHARED, TriageJob
@@ -86,8 +90,9 @@ def triage_job(
 ) -> TriageJob | str:
     """The job for a new message in an opted-in channel, or why there is none.
 
-    Claims the event id here, in the listener, so a Slack retry of the same event is never queued
-    twice; the job itself is idempotent by the message's (team, channel, ts). In a shared channel
+    A Slack retry of an event this process saw is dropped here (`bot.recent_events`: no database
+    write on the ack path); the job itself is idempotent by the message's (team, channel, ts), so
+    a retry that reaches another replica is recorded once all the same. In a shared channel
     (`ext_shared`: the envelope's `is_ext_shared_channel`) only external authors are triaged:
     agents answering there are not customers.
     """
@@ -98,7 +103,7 @@ def triage_job(
     shared = is_shared_channel(event, home_team_id=team_id, ext_shared=ext_shared)
     if shared and not is_external_author(event, home_team_id=team_id):
         return "agent's message in a shared channel"
-    if event_id and not repo.claim_event(services.db, event_id=event_id):
+    if event_id and not services.recent_events.first_time(event_id):
         return "duplicate event"
     return TriageJob(
         team_id=team_id,
@@ -112,3 +117,51 @@ def triage_job(
         event_id=event_id,
         visibility=SHARED if shared else INTERNAL,
     )
+
+
+def edited_message(event: dict[str, Any]) -> dict[str, Any] | None:
+    """The message of a `message_changed` event when a person changed its text, else None.
+
+    Slack also sends `message_changed` when a link unfurls or an attachment changes: the text
+    stays the same, and such "edits" are not edits.
+    """
+    message = event.get("message")
+    previous = event.get("previous_message")
+    if not isinstance(message, dict) or not isinstance(previous, dict):
+        return None
+    if not is_new_human_message({**message, "subtype": None}) or not message.get("ts"):
+        return None
+    if str(message.get("text") or "") == str(previous.get("text") or ""):
+        return None
+    return message
+
+
+def edit_job(
+    services: Services,
+    *,
+    team_id: str,
+    event: dict[str, Any],
+    event_id: str | None,
+    ext_shared: bool = False,
+) -> TriageJob | str:
+    """The job that classifies an edited message again, or why there is none.
+
+    Same rules as `triage_job` (opted-in channel, customers only in a shared channel, the event
+    id claimed once); the edit's version is Slack's `edited.ts` (else the event's ts), so
+    each edit is applied once (`storage.repositories.record_edit`).
+    """
+    message = edited_message(event)
+    if message is None:
+        return "not a change of a person's text"
+    job = triage_job(
+        services,
+        team_id=team_id,
+        event={**message, "channel": event.get("channel")},
+        event_id=event_id,
+        ext_shared=ext_shared,
+    )
+    if isinstance(job, str):
+        return job
+    edited = message.get("edited")
+    version = edited.get("ts") if isinstance(edited, dict) else None
+    return replace(job, edited_ts=str(version or event.get("event_ts") or event.get("ts")))

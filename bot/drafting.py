@@ -134,9 +134,8 @@ class DraftService:
             return []
 
     def _approved(self, team_id: str | None) -> list[Pair]:
-        if self.db is None:
+        if self.db is None or team_id is None:  # no workspace: no workspace's replies
             return []
-
         try:
             records = list_approved_replies(self.db, team_id=team_id, limit=500)
         except StorageError as exc:  # e.g. a fresh data directory before `triagebot db upgrade`

@@ -93,7 +93,7 @@ def _refresh_gauges(services: Services) -> None:
 
         report = repo.latest_drift_report(services.db)
         runs = repo.list_training_runs(services.db, limit=RUNS_SCANNED)
-        feedback = repo.count_feedback(services.db)
+        feedback = repo.count_feedback(services.db, team_id=repo.ALL_WORKSPACES)
         metrics.set_outbox_rows(repo.count_outbox_by_status(services.db))
     except Exception as exc:  # metrics must still be served without a database
         logger.debug("metrics: storage gauges not refreshed: %s", exc)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.permissions import AdminChecker
+from bot.recent_events import RecentEvents
 from bot.settings import Settings
 from models.holder import ModelHolder
 from storage.database import Database
@@ -113,6 +114,7 @@ class Services:
         admins: decides who may run admin actions.
         jobs: where listeners submit work (`bot.jobs`); None only in tests of the bare web app.
         outbox: Slack writes of this process (`bot.outbox.Outbox`), or None.
+        recent_events: message event ids this process saw lately (drops Slack's retries).
     """
 
     settings: Settings
@@ -125,6 +127,7 @@ class Services:
     admins: AdminChecker | None = None
     jobs: JobQueue | None = None
     outbox: Any = None
+    recent_events: RecentEvents = field(default_factory=RecentEvents)
 
     def submit(self, job: Job) -> bool:
         """Hand `job` to the executor without waiting; False when it cannot take it now."""
@@ -141,7 +144,8 @@ class Services:
         if self.admins is None:
             self.admins = AdminChecker(self.settings.slack.admin_ids)
 
-    def is_admin(self, client: Any, user_id: str | None) -> bool:
-        """Workspace admin/owner or listed in `TRIAGE_ADMIN_USER_IDS`."""
+    def is_admin(self, client: Any, user_id: str | None, *, team_id: str | None = None) -> bool:
+        """Admin/owner of the workspace `team_id` (asked with its `client`) or listed in
+        `TRIAGE_ADMIN_USER_IDS`; answers are cached per (workspace, user)."""
         assert self.admins is not None
-        return self.admins.is_admin(client, user_id)
+        return self.admins.is_admin(client, user_id, team_id=team_id)

@@ -43,6 +43,7 @@ class SlackSettings(BaseSettings):
     draft_command: str = Field(default="/draft", alias="SLACK_DRAFT_COMMAND")
     triage_command: str = Field(default="/triage", alias="SLACK_TRIAGE_COMMAND")
     admin_user_ids: str = Field(default="", alias="TRIAGE_ADMIN_USER_IDS")
+    operator_user_ids: str = Field(default="", alias="TRIAGE_OPERATOR_USER_IDS")
     auto_channels: str = Field(default="", alias="TRIAGE_AUTO_CHANNELS")
     escalation_channel: str = Field(default="", alias="TRIAGE_ESCALATION_CHANNEL")
     alert_threshold: float = Field(default=0.7, ge=0, le=1, alias="TRIAGE_ALERT_THRESHOLD")
@@ -55,6 +56,16 @@ class SlackSettings(BaseSettings):
     @property
     def admin_ids(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.admin_user_ids.split(",") if x.strip())
+
+    @property
+    def operator_ids(self) -> frozenset[str]:
+        return frozenset(x.strip() for x in self.operator_user_ids.split(",") if x.strip())
+
+    @property
+    def multi_workspace(self) -> bool:
+        """Installed through OAuth (client id and secret set): many workspaces share the
+        instance and its models."""
+        return bool(self.client_id and self.client_secret)
 
     @property
     def auto_channel_ids(self) -> frozenset[str]:

@@ -12,7 +12,9 @@ from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
 )
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 
+from bot.installation_store import TeamBots
 from bot.settings import SlackSettings
 
 logger = logging.getLogger(__name__)
@@ -86,34 +88,49 @@ def call_or_skip(method: Callable[..., Any], **kwargs: Any) -> Any | None:
 
 
 class SlackClients:
-    """Web API clients by workspace for the outbox sender, one per token, built once.
+    """Web API clients by workspace for the outbox sender, one per workspace and token.
 
     They retry nothing: the sender honours Retry-After and backs off itself, the row waiting in
-    the database rather than a thread sleeping in slack_sdk's retry handler. One workspace (`SLACK_BOT_TOKEN`): every team gets the same client. OAuth: the team's bot
-    token comes from the installation store; a team without an installation gets None (it was
-    uninstalled, or its token revoked) and its writes are dropped with a reason.
+    the database rather than a thread sleeping in slack_sdk's retry handler. One workspace
+    (`SLACK_BOT_TOKEN`): every team gets the same client. OAuth: the team's bot token comes from
+    the installation store through `bot.installation_store.TeamBots`, which finds workspaces of
+    an Enterprise Grid organisation and org-wide installs by team id and refreshes a rotating
+    token before it expires (with `SLACK_CLIENT_ID` / `SLACK_CLIENT_SECRET`); a team without an
+    installation gets None (it was uninstalled, or its token revoked) and its writes are dropped
+    with a reason.
     """
 
-    def __init__(self, settings: SlackSettings, installation_store: Any = None) -> None:
+    def __init__(
+        self, settings: SlackSettings, installation_store: SQLAlchemyInstallationStore | None = None
+    ) -> None:
         self.settings = settings
         self.installation_store = installation_store
         token = settings.bot_token.get_secret_value() if settings.bot_token else None
         self._single = (
             None if installation_store is not None else build_client(settings, token, retries=False)
         )
-        self._by_token: dict[str, WebClient] = {}
+        self._bots = (
+            None
+            if installation_store is None
+            else TeamBots(
+                installation_store,
+                client=build_client(settings),
+                client_id=settings.client_id,
+                client_secret=(
+                    settings.client_secret.get_secret_value() if settings.client_secret else None
+                ),
+            )
+        )
+        self._by_team: dict[str | None, WebClient] = {}  # rebuilt when the token changes
 
     def client_for(self, team_id: str | None) -> WebClient | None:
         """The client that writes into `team_id`'s workspace, or None when it has no bot token."""
-        if self._single is not None:
+        if self._bots is None:
             return self._single
-        bot = self.installation_store.find_bot(enterprise_id=None, team_id=team_id)
-        token = getattr(bot, "bot_token", None)
+        token = self._bots.bot_token(team_id)
         if not token:
             return None
-        client = self._by_token.get(token)
-        if client is None:
-            client = self._by_token.setdefault(
-                token, build_client(self.settings, token, retries=False)
-            )
+        client = self._by_team.get(team_id)
+        if client is None or client.token != token:
+            client = self._by_team[team_id] = build_client(self.settings, token, retries=False)
         return client

@@ -23,6 +23,7 @@ class HomeData:
 
     watched: list[tuple[str, str]]  # (channel id, mode)
     is_admin: bool = False
+    manages_models: bool = False  # an operator: may retrain and roll back (see permissions)
     versions: list[ModelVersionRecord] = field(default_factory=list)
     label_mix: dict[str, int] = field(default_factory=dict)
     feedback_week: int = 0
@@ -73,10 +74,17 @@ def _admin_blocks(data: HomeData) -> list[Block]:
         )
     )
     blocks.append(section(f"*Drift*\n{_drift_line(data.drift)}"))
-    blocks.append(
-        actions(
+    model_buttons = (
+        [
             button("Retrain now", "home_retrain", style="primary"),
             button("Roll back classifier", "home_rollback", "classifier", style="danger"),
+        ]
+        if data.manages_models
+        else []
+    )
+    blocks.append(
+        actions(
+            *model_buttons,
             button("Channel settings", "home_channel_settings"),
             block_id="home_admin",
         )

@@ -62,14 +62,17 @@ def build_alert_blocks(
     prediction: Prediction,
     permalink: str | None,
     feedback_state: dict[str, Any],
+    edited: bool = False,
 ) -> list[Block]:
-    """An escalation alert about a confident negative message, with a link to it."""
-    link = f"<{permalink}|open the message>" if permalink else "(no link available)"
+    """An escalation alert about a confident negative message, with a link to it.
+
+    `edited`: the author edited the message; the alert shows the new text and label.
+    """
     value = encode({"t": text, "l": prediction.label, **feedback_state})
-    return [
+    blocks = [
         section(
             f":rotating_light: Upset customer in <#{channel_id}> from <@{user_id}> "
-            f"({prediction.label}, {prediction.confidence:.0%}): {link}\n{quote(text)}"
+            f"({prediction.label}, {prediction.confidence:.0%}): {_link(permalink)}\n{quote(text)}"
         ),
         actions(
             button("Correct", "feedback_correct", value),
@@ -77,6 +80,29 @@ def build_alert_blocks(
             block_id="feedback",
         ),
     ]
+    if edited:
+        blocks.append(context(f"Edited by its author, then classified again: {prediction.label}."))
+    return blocks
+
+
+def build_withdrawn_alert_blocks(*, channel_id: str, user_id: str, label: str) -> list[Block]:
+    """What replaces an alert whose message its author deleted: no quote, no buttons (their
+    values carry the text)."""
+    return [
+        section(
+            f":wastebasket: The message from <@{user_id}> in <#{channel_id}> that this alert was"
+            f" about ({label}) was deleted by its author, so it is no longer quoted here."
+        )
+    ]
+
+
+def build_withdrawn_alert_text(*, channel_id: str) -> str:
+    """The notification fallback of a withdrawn alert (no words of the customer)."""
+    return f"Alert withdrawn: the message in <#{channel_id}> was deleted by its author"
+
+
+def _link(permalink: str | None) -> str:
+    return f"<{permalink}|open the message>" if permalink else "(no link available)"
 
 
 def build_alert_text(*, channel_id: str, text: str) -> str:

@@ -1,7 +1,9 @@
 """`triagebot api-token create|list|revoke`: named, revocable bearer tokens for `/api/*`.
 
 The token is printed once, by `create`; the database keeps only its SHA-256 digest, so a lost
-token is revoked and replaced, never shown again.
+token is revoked and replaced, never shown again. Each token sees one workspace (`--team`) or,
+for the instance's operators, every workspace (`--all-workspaces`); one of the two is required,
+so a token never sees more than its maker meant.
 """
 
 from __future__ import annotations
@@ -26,6 +28,11 @@ def register(sub: Any) -> None:
     actions.required = True
     create = actions.add_parser("create", help="make a token named NAME and print it once")
     create.add_argument("name", help="letters, digits, '.', '_' or '-' (e.g. ci-nightly)")
+    scope = create.add_mutually_exclusive_group(required=True)
+    scope.add_argument("--team", metavar="TEAM_ID", help="the one workspace the token may see")
+    scope.add_argument(
+        "--all-workspaces", action="store_true", help="every workspace (instance operators)"
+    )
     create.set_defaults(handler=handle_create)
     listing = actions.add_parser("list", help="token names, when made and last used")
     listing.set_defaults(handler=handle_list)
@@ -44,7 +51,8 @@ def handle_create(args: argparse.Namespace, settings: Settings) -> int:
     token, digest = new_api_token()
     db = _open(settings)
     try:
-        repo.create_api_token(db, name=args.name, token_digest=digest)
+        team_id = repo.ALL_WORKSPACES if args.all_workspaces else args.team
+        repo.create_api_token(db, name=args.name, token_digest=digest, team_id=team_id)
     finally:
         db.dispose()
     logger.info("created API token %r", args.name)
@@ -66,7 +74,8 @@ def handle_list(args: argparse.Namespace, settings: Settings) -> int:
     for token in tokens:
         used = token.last_used_at.isoformat(timespec="minutes") if token.last_used_at else "never"
         created = token.created_at.isoformat(timespec="minutes")
-        print(f"{token.name}\tcreated {created}\tlast used {used}")
+        sees = token.team_id or "every workspace"
+        print(f"{token.name}\t{sees}\tcreated {created}\tlast used {used}")
     return 0
 
 

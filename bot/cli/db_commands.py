@@ -87,7 +87,7 @@ def handle_current(args: argparse.Namespace, settings: Settings) -> int:
 def handle_export(args: argparse.Namespace, settings: Settings) -> int:
     db = _open(settings)
     try:
-        records = repositories.list_feedback(db)
+        records = repositories.list_feedback(db, team_id=repositories.ALL_WORKSPACES)
     finally:
         db.dispose()
     if not args.all:

@@ -23,15 +23,18 @@ from bot import metrics
 from bot.dashboard.auth import (
     CLOSED_MESSAGE,
     access,
-    bearer_ok,
+    bearer_scope,
     bearer_token,
     csrf_ok,
     csrf_token,
     login_configured,
     note_failure,
     retry_after,
+    set_viewer_scope,
+    viewer_scope,
 )
 from models.types import Draft, Prediction
+from storage.workspaces import Workspace
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -154,9 +157,11 @@ def check_bearer(services: Services, token: str) -> None:
             f"too many wrong credentials from this address: retry in {wait} s",
             headers={"Retry-After": str(wait)},
         )
-    if not bearer_ok(token, settings, db):
+    scope = bearer_scope(token, settings, db)
+    if scope is None:
         note_failure(settings, db, "bearer")
         raise ApiError(401, "unauthenticated", "wrong bearer token")
+    set_viewer_scope(scope)
 
 
 def no_model_here(services: Services, reason: str) -> str:
@@ -179,15 +184,20 @@ def classify_text(services: Services, text: str) -> Prediction:
     return prediction
 
 
-def draft_text(services: Services, text: str, tone: str | None = None) -> Draft:
-    """Draft a reply to `text` through the drafting service (503 as ApiError on failure)."""
+def draft_text(services: Services, text: str, tone: str | None, *, scope: Workspace) -> Draft:
+    """Draft a reply to `text` through the drafting service (503 as ApiError on failure).
+
+    The draft is grounded in the approved replies of the viewer's workspace only; a viewer who
+    sees every workspace (an operator) gets the built-in examples, never another workspace's.
+    """
     if services.drafter is None:
         raise ApiError(
             503, "model_unavailable", no_model_here(services, "no reply generator configured")
         )
     started = time.perf_counter()
     try:
-        draft = services.drafter.draft(text, tone=tone)
+        team_id = scope if isinstance(scope, str) else None
+        draft = services.drafter.draft(text, team_id=team_id, tone=tone)
     except LookupError as exc:  # ModelHolder.get() with nothing loaded
         raise ApiError(503, "model_unavailable", "the reply generator is not loaded") from exc
     except Exception as exc:
@@ -240,9 +250,8 @@ def build_api(services: Services) -> Blueprint:
         metrics.count_request("api_draft")
         authorise(services)
         body = read_json_object("draft")
-        draft = draft_text(
-            services, validate_text(body.get("text")), validate_tone(body.get("tone"))
-        )
+        text, tone = validate_text(body.get("text")), validate_tone(body.get("tone"))
+        draft = draft_text(services, text, tone, scope=viewer_scope())
         return jsonify(asdict(draft))
 
     return api

@@ -30,7 +30,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import Literal, cast
 
 from flask import Flask, current_app, g, request, session
 from flask.sansio.app import App
@@ -42,6 +42,7 @@ from storage import repositories as repo
 from storage.columns import utcnow
 from storage.database import Database
 from storage.files import make_private_dir
+from storage.workspaces import ALL_WORKSPACES, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -189,23 +190,32 @@ def access(settings: Settings, db: Database) -> Access:
     if not login_configured(settings):
         if not settings.server.dashboard_open_on_loopback:
             return "closed"
-        return "ok" if is_loopback_request() else "loopback_only"
+        if not is_loopback_request():
+            return "loopback_only"
+        set_viewer_scope(ALL_WORKSPACES)  # the operator's own machine, opted in
+        return "ok"
     return "ok" if signed_in(settings, db) else "login"
 
 
 def signed_in(settings: Settings, db: Database) -> bool:
-    """The cookie names a live session of the current password (looked up once per request)."""
+    """The cookie names a live session of the current password (looked up once per request).
+
+    A live session also sets what this request may see (`viewer_scope`).
+    """
     cached = g.get("triagebot_signed_in")
     if isinstance(cached, bool):
         return cached
-    g.triagebot_signed_in = found = _live_session(settings, db)
-    return found
+    record = _live_session(settings, db)
+    g.triagebot_signed_in = record is not None
+    if record is not None:
+        set_viewer_scope(record.scope)
+    return record is not None
 
 
-def _live_session(settings: Settings, db: Database) -> bool:
+def _live_session(settings: Settings, db: Database) -> repo.DashboardSessionRecord | None:
     sid = session.get(SESSION_ID_KEY)
     if not isinstance(sid, str) or not sid:
-        return False
+        return None
     record = repo.get_dashboard_session(db, id_digest=secret_digest(sid))
     generation = password_generation(settings, str(current_app.secret_key))
     if (
@@ -213,13 +223,31 @@ def _live_session(settings: Settings, db: Database) -> bool:
         and record.live(utcnow())
         and hmac.compare_digest(record.generation, generation)
     ):
-        return True
+        return record
     session.pop(SESSION_ID_KEY, None)  # revoked, ended or of an old password: signed out
-    return False
+    return None
 
 
-def sign_in(db: Database | None = None, *, subject: str = "sign-in") -> None:
-    """Start a fresh session (new id, new CSRF token: no session fixation), stored in `db`."""
+def set_viewer_scope(scope: Workspace) -> None:
+    """What this request may see: set once its credentials are checked."""
+    g.triagebot_scope = scope
+
+
+def viewer_scope() -> Workspace:
+    """The workspace (or `ALL_WORKSPACES` for an operator) this request's credentials may see.
+
+    Raises:
+        RuntimeError: no credential was checked for this request (a route that forgot to).
+    """
+    scope = g.get("triagebot_scope")
+    if scope is None:
+        raise RuntimeError("viewer_scope() before the request's credentials were checked")
+    return cast("Workspace", scope)
+
+
+def sign_in(db: Database | None = None, *, subject: str, team_id: Workspace) -> None:
+    """Start a fresh session (new id, new CSRF token: no session fixation), stored in `db`,
+    that may see `team_id` (one workspace, or `ALL_WORKSPACES` for an operator)."""
     database: Database = db if db is not None else current_app.extensions[DB_KEY]
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the old session's token for this request
@@ -229,11 +257,13 @@ def sign_in(db: Database | None = None, *, subject: str = "sign-in") -> None:
         database,
         id_digest=secret_digest(sid),
         subject=subject,
+        team_id=team_id,
         generation=_generation_of_app(),
         lifetime=current_app.permanent_session_lifetime,
     )
     session[SESSION_ID_KEY] = sid
     g.triagebot_signed_in = True
+    set_viewer_scope(team_id)
 
 
 def _generation_of_app() -> str:
@@ -304,9 +334,12 @@ def bearer_token() -> str | None:
     return token.strip()
 
 
-def bearer_ok(token: str, settings: Settings, db: Database) -> bool:
-    """`token` is a live API token, or the dashboard password (kept for older scripts)."""
-    known = token.startswith(API_TOKEN_PREFIX) and (
-        repo.use_api_token(db, token_digest=secret_digest(token)) is not None
-    )
-    return known or password_matches(token, settings)
+def bearer_scope(token: str, settings: Settings, db: Database) -> Workspace | None:
+    """What `token` may see: a live API token's workspace (or every workspace for an operator's
+    token), every workspace for the dashboard password (kept for older scripts); None when it
+    is neither."""
+    if token.startswith(API_TOKEN_PREFIX):
+        record = repo.use_api_token(db, token_digest=secret_digest(token))
+        if record is not None:
+            return record.scope
+    return ALL_WORKSPACES if password_matches(token, settings) else None

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.services import Services, served_classifier, served_generator
 from models.types import LABELS
+from storage.workspaces import AllWorkspaces, Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ class Overview:
 
     classifier: ModelCard
     generator: ModelCard
+    scope: str = ""  # whose data: "every workspace" or "workspace T..."
     label_days: list[tuple[date, dict[str, int]]] = field(default_factory=list)
     drift: list[DriftRow] = field(default_factory=list)
     drift_checked_at: str = ""
@@ -89,17 +91,27 @@ def _repo() -> Any:
     return repositories
 
 
-def collect(services: Services, *, now: datetime | None = None) -> Overview:
-    """Gather the dashboard's data; never raises for a failing section."""
+def collect(services: Services, *, scope: Workspace, now: datetime | None = None) -> Overview:
+    """Gather the dashboard's data as `scope` (one workspace, or `ALL_WORKSPACES` for an
+    operator) may see it; never raises for a failing section.
+
+    Messages, feedback and undelivered writes are the viewer's workspace's. The models, their
+    training runs and the drift report are the instance's (every workspace shares the model);
+    they hold metrics, never a message.
+    """
     now = now or datetime.now(UTC)
-    overview = Overview(classifier=ModelCard("classifier"), generator=ModelCard("generator"))
+    overview = Overview(
+        classifier=ModelCard("classifier"),
+        generator=ModelCard("generator"),
+        scope="every workspace" if isinstance(scope, AllWorkspaces) else f"workspace {scope}",
+    )
     sections: list[tuple[str, Callable[[], None]]] = [
         ("models", lambda: _load_models(services, overview)),
-        ("label mix", lambda: _load_label_days(services, overview, now)),
+        ("label mix", lambda: _load_label_days(services, overview, scope, now)),
         ("drift", lambda: _load_drift(services, overview)),
-        ("feedback", lambda: _load_feedback(services, overview, now)),
+        ("feedback", lambda: _load_feedback(services, overview, scope, now)),
         ("training runs", lambda: _load_runs(services, overview)),
-        ("undelivered", lambda: _load_undelivered(services, overview)),
+        ("undelivered", lambda: _load_undelivered(services, overview, scope)),
     ]
     for name, load in sections:
         try:
@@ -131,13 +143,15 @@ def headline_metrics(metrics: Mapping[str, Any], limit: int = 6) -> list[tuple[s
     return [(k, _fmt(scalars[k])) for k in ordered[:limit]]
 
 
-def _load_label_days(services: Services, overview: Overview, now: datetime) -> None:
+def _load_label_days(
+    services: Services, overview: Overview, scope: Workspace, now: datetime
+) -> None:
     start = (now - timedelta(days=DAYS - 1)).date()
     days: dict[date, dict[str, int]] = {
         start + timedelta(days=i): dict.fromkeys(LABELS, 0) for i in range(DAYS)
     }
     since = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-    for day, label, count in _repo().label_counts_by_day(services.db, since=since):
+    for day, label, count in _repo().label_counts_by_day(services.db, team_id=scope, since=since):
         key = day.date() if isinstance(day, datetime) else day
         if key in days and label in days[key]:
             days[key][label] += int(count)
@@ -175,11 +189,13 @@ def _load_drift(services: Services, overview: Overview) -> None:
         )
 
 
-def _load_feedback(services: Services, overview: Overview, now: datetime) -> None:
+def _load_feedback(services: Services, overview: Overview, scope: Workspace, now: datetime) -> None:
     since = now - timedelta(days=DAYS)
-    overview.feedback_total = _count(_repo().count_feedback(services.db))
-    overview.feedback_recent = _count(_repo().count_feedback(services.db, since=since))
-    overview.correction_rate = _repo().correction_rate(services.db, since=since)
+    overview.feedback_total = _count(_repo().count_feedback(services.db, team_id=scope))
+    overview.feedback_recent = _count(
+        _repo().count_feedback(services.db, team_id=scope, since=since)
+    )
+    overview.correction_rate = _repo().correction_rate(services.db, team_id=scope, since=since)
 
 
 def _count(value: Any) -> int:
@@ -204,8 +220,8 @@ def _load_runs(services: Services, overview: Overview) -> None:
         )
 
 
-def _load_undelivered(services: Services, overview: Overview) -> None:
-    for row in _repo().list_failed(services.db, limit=10):
+def _load_undelivered(services: Services, overview: Overview, scope: Workspace) -> None:
+    for row in _repo().list_failed(services.db, team_id=scope, limit=10):
         overview.undelivered.append(
             UndeliveredRow(
                 created=_when(row.created_at),

@@ -33,10 +33,12 @@ from bot.dashboard.auth import (
     retry_after,
     sign_in,
     sign_out,
+    viewer_scope,
 )
 from bot.dashboard.charts import label_mix_svg, legend
 from bot.dashboard.overview import collect, plot_path
 from bot.dashboard.slack_login import register_slack_login, slack_login_enabled
+from storage.workspaces import ALL_WORKSPACES
 
 if TYPE_CHECKING:
     from bot.services import Services
@@ -83,7 +85,7 @@ def build_pages(services: Services) -> Blueprint:
         return gate() or render_overview()
 
     def render_overview(status: int = 200, **extra: Any) -> Response:
-        data = collect(services)
+        data = collect(services, scope=viewer_scope())
         page = render_template(
             "dashboard/index.html",
             data=data,
@@ -109,7 +111,8 @@ def build_pages(services: Services) -> Blueprint:
             return render_overview(error.status, try_error=error.message, try_text=text)
         draft, draft_error = None, None
         try:
-            draft = draft_text(services, text, validate_tone(request.form.get("tone") or None))
+            tone = validate_tone(request.form.get("tone") or None)
+            draft = draft_text(services, text, tone, scope=viewer_scope())
         except ApiError as error:
             draft_error = error.message
         return render_overview(
@@ -133,7 +136,7 @@ def build_pages(services: Services) -> Blueprint:
         if not password_matches(request.form.get("password", ""), settings):
             note_failure(settings, db, "login")
             return render_template("dashboard/login.html", error="Wrong password."), 401
-        sign_in(db, subject="password")
+        sign_in(db, subject="password", team_id=ALL_WORKSPACES)  # the instance's password
         return redirect(url_for("dashboard.handle_index"))
 
     def locked_out(wait: int) -> Response:

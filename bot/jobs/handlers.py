@@ -70,6 +70,8 @@ def apologise(runtime: JobRuntime, job: Job) -> None:
 
 def triage(runtime: JobRuntime, job: TriageJob) -> str:
     """Classify a channel message; store it with its reaction and alert; maybe suggest a reply."""
+    if job.edited_ts:
+        return retriage(runtime, job)
     started = time.perf_counter()
     prediction = runtime.classify(job.text)
     elapsed = time.perf_counter() - started
@@ -81,6 +83,17 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
     if job.mode == "suggest" and prediction.label != "positive" and runtime.drafter is not None:
         outcome += ", " + _suggest(runtime, job)
     return outcome
+
+
+def retriage(runtime: JobRuntime, job: TriageJob) -> str:
+    """Classify an edited message again; update its prediction, reaction and alert once."""
+    started = time.perf_counter()
+    prediction = runtime.classify(job.text)
+    elapsed = time.perf_counter() - started
+    metrics.observe_classification(prediction.label, elapsed)
+    if not runtime.outbox.record_edit(job, prediction, latency_ms=elapsed * 1000):
+        return "edit not applied (done before, deleted, or never triaged)"
+    return f"re-tagged {prediction.label} after an edit"
 
 
 def _suggest(runtime: JobRuntime, job: TriageJob) -> str:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from bot.jobs.queue import JobQueue
-    from bot.jobs.types import ClassifiedMessage
+    from bot.jobs.types import ClassifiedMessage, TriageJob
     from models.types import Prediction
 
 
@@ -50,6 +50,11 @@ class SlackOutbox(Protocol):
         Per message: True when recorded now, False when it was recorded before (nothing is
         written twice), or the error that refused it (its neighbours are still recorded).
         """
+        ...
+
+    def record_edit(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
+        """Store an edited message's new prediction once (`job.edited_ts` names the edit), with
+        its reaction swapped and its alert updated or raised; False when nothing changed."""
         ...
 
     def respond(self, *, key: str, team_id: str | None, url: str, body: dict[str, Any]) -> None:

@@ -37,7 +37,8 @@ class TriageJob:
     """Classify a channel message, record it once, and queue its reaction and alert.
 
     Idempotent by the stored prediction's unique (team, channel, ts): a redelivered job changes
-    nothing twice.
+    nothing twice. With `edited_ts` (Slack's `edited.ts`) the message was edited: it is
+    classified again and its prediction, reaction and alert updated, once per edit.
     """
 
     kind: ClassVar[str] = "triage"
@@ -55,6 +56,7 @@ class TriageJob:
     # Who sees the channel: "internal" (the home workspace only) or "shared" (Slack Connect: the
     # customer's organisation sees everything posted there). A string, so payloads stay strict.
     visibility: str = INTERNAL
+    edited_ts: str | None = None
 
     @property
     def shared(self) -> bool:

@@ -201,7 +201,9 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Store the mode picked in the prompt posted when the bot is invited (admins only)."""
         ack()
-        refusal = channel_settings_refusal(services.is_admin, client, body["user"]["id"])
+        refusal = channel_settings_refusal(
+            services.is_admin, client, body["user"]["id"], team_id=signed_team(context)
+        )
         if refusal:  # the prompt stays for an admin to answer
             respond(response_type="ephemeral", replace_original=False, text=refusal)
             return

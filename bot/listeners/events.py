@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot import metrics
-from bot.auto_triage import is_new_human_message, triage_job
+from bot.auto_triage import edit_job, is_new_human_message, triage_job
 from bot.blocks.triage import build_help_text, build_mode_prompt_blocks
 from bot.listeners.errors import guarded
 from bot.services import Services
@@ -27,15 +27,18 @@ def register(app: App, services: Services) -> None:
     @app.event("message")
     @guarded
     def handle_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
-        """Queue a new human message in an opted-in channel for triage; forget deleted text."""
+        """Queue a new or edited human message in an opted-in channel for triage; forget
+        deleted text."""
         metrics.count_request("event")
         team_id = str(context.team_id or body.get("team_id") or "")
-        if event.get("subtype") == "message_deleted":
+        subtype = event.get("subtype")
+        if subtype == "message_deleted":
             handle_message_deleted(team_id, event)
             return
-        if not is_new_human_message(event):
+        if subtype != "message_changed" and not is_new_human_message(event):
             return
-        job = triage_job(
+        make_job = edit_job if subtype == "message_changed" else triage_job
+        job = make_job(
             services,
             team_id=team_id,
             event=event,

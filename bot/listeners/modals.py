@@ -31,11 +31,19 @@ CANNOT_POST_THERE = (
 
 
 def field_value(view: dict[str, Any], block_id: str, key: str = "value") -> Any:
-    """The submitted value of input `block_id` (action id == block id), or None."""
-    element = ((view.get("state") or {}).get("values") or {}).get(block_id, {}).get(block_id) or {}
+    """The submitted value of input `block_id` (action id == block id), or None.
+
+    None too where the view's state is not the nesting of objects Slack sends.
+    """
+    values = _object(_object(view.get("state")).get("values"))
+    element = _object(_object(values.get(block_id)).get(block_id))
     if key == "selected_option":
-        return (element.get("selected_option") or {}).get("value")
+        return _object(element.get("selected_option")).get("value")
     return element.get(key)
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def register(app: App, services: Services) -> None:
@@ -60,7 +68,7 @@ def register(app: App, services: Services) -> None:
             source=source,
             user_id=body["user"]["id"],
             text=state.get("t") or None,
-            note=(field_value(view, "note") or "").strip()[:2000] or None,
+            note=str(field_value(view, "note") or "").strip()[:2000] or None,
             predicted_label=state.get("l"),
             **feedback_target(state, signed_team(context)),
         )
@@ -103,7 +111,7 @@ def register(app: App, services: Services) -> None:
     ) -> None:
         """Save a channel's settings from the App Home modal (admins only)."""
         user_id, team_id = body["user"]["id"], str(signed_team(context))
-        refusal = channel_settings_refusal(services.is_admin, client, user_id)
+        refusal = channel_settings_refusal(services.is_admin, client, user_id, team_id=team_id)
         if refusal:
             ack(response_action="errors", errors={"channel": refusal})
             return

@@ -11,14 +11,17 @@ from slack_sdk import WebClient
 from bot import model_actions
 from bot.blocks.triage import MODES, build_help_text, build_status_blocks, build_usage_text
 from bot.listeners.errors import guarded
-from bot.permissions import channel_settings_refusal
+from bot.permissions import (
+    channel_settings_refusal,
+    may_manage_models,
+    model_management_refusal,
+)
 from bot.services import Services
 from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
 
 ADMIN_ONLY = ("retrain", "promote", "rollback")
-REFUSAL = "Sorry, only workspace admins (or the bot's configured admins) can do that."
 
 
 def register(app: App, services: Services) -> None:
@@ -50,12 +53,16 @@ def register(app: App, services: Services) -> None:
                 blocks=build_status_blocks(status_lines(services, team_id, command)),
             )
         elif sub == "channel":
-            refusal = channel_settings_refusal(services.is_admin, client, user_id)
+            refusal = channel_settings_refusal(services.is_admin, client, user_id, team_id=team_id)
             text = refusal if refusal else set_channel(services, command, words[1:])
             respond(response_type="ephemeral", text=text)
-        elif not services.is_admin(client, user_id):
-            logger.info("refused %s for non-admin %s", sub, user_id)
-            respond(response_type="ephemeral", text=REFUSAL)
+        elif not may_manage_models(
+            services.settings.slack, services.is_admin, client, user_id, team_id=team_id
+        ):
+            logger.info("refused %s for %s: may not manage the models", sub, user_id)
+            respond(
+                response_type="ephemeral", text=model_management_refusal(services.settings.slack)
+            )
         else:
             respond(response_type="ephemeral", text=run_admin(services, client, command, words))
 
@@ -122,7 +129,8 @@ def status_lines(services: Services, team_id: str, command: dict[str, Any]) -> l
     else:
         lines.append("last training: never")
     label = "since the last training" if since else "in all"
-    lines.append(f"feedback {label}: {repo.count_feedback(db, since=since)}")
+    given = repo.count_feedback(db, team_id=team_id, since=since)
+    lines.append(f"this workspace's feedback {label}: {given}")
     channel = repo.get_channel_settings(
         db, team_id=team_id, channel_id=str(command.get("channel_id"))
     )

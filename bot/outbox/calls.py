@@ -26,6 +26,7 @@ def _methods(client: WebClient) -> dict[str, Callable[..., Any]]:
         "chat.postMessage": client.chat_postMessage,
         "chat.update": client.chat_update,
         "reactions.add": client.reactions_add,
+        "reactions.remove": client.reactions_remove,
         "views.update": client.views_update,
     }
 

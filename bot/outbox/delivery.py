@@ -1,7 +1,10 @@
 """Delivering one claimed outbox row: render it if need be, respect pacing, call Slack.
 
 `alert` and `digest` rows are rendered here, at send time: an alert from its payload, a digest
-from the database (every alert folded into it so far), with permalinks asked of Slack.
+from the database (every alert folded into it so far), with permalinks asked of Slack. An
+`alert_update` row re-renders a posted alert in place (`chat.update` of the ts its `alert` row
+stored): with the edited text and new label, or, when the message was deleted, as a notice
+that quotes nothing.
 """
 
 from __future__ import annotations
@@ -13,7 +16,12 @@ from typing import Any
 from slack_sdk import WebClient
 
 from bot.blocks.digest import build_digest_blocks, build_digest_text
-from bot.blocks.triage import build_alert_blocks, build_alert_text
+from bot.blocks.triage import (
+    build_alert_blocks,
+    build_alert_text,
+    build_withdrawn_alert_blocks,
+    build_withdrawn_alert_text,
+)
 from bot.outbox.calls import call_slack, respond
 from bot.outbox.clients import ClientSource
 from bot.outbox.outcomes import Outcome
@@ -25,6 +33,9 @@ from storage.database import Database
 from storage.records import OutboxRecord
 
 logger = logging.getLogger(__name__)
+
+# How long an alert update waits for its alert's own post (still pending) before looking again.
+WAIT_FOR_POST_SECONDS = 1.0
 
 
 class Deliverer:
@@ -51,6 +62,8 @@ class Deliverer:
             return Outcome.failed("no_installation")
         if row.method == "alert":
             return self._alert(client, row, holds)
+        if row.method == "alert_update":
+            return self._alert_update(client, row, holds)
         if row.method == "digest":
             return self._digest(client, row, holds)
         return self._paced(client, row, row.method, dict(row.payload), holds)
@@ -74,27 +87,54 @@ class Deliverer:
         return outcome
 
     def _alert(self, client: WebClient, row: OutboxRecord, holds: Holds) -> Outcome:
+        if row.payload.get("deleted"):
+            return Outcome.sent()  # deleted before anyone saw the alert: nothing to post
+        args = {**self._alert_message(client, row), "unfurl_links": False}
+        return self._paced(client, row, "chat.postMessage", args, holds)
+
+    def _alert_update(self, client: WebClient, row: OutboxRecord, holds: Holds) -> Outcome:
+        """Update a posted alert in place, once its post is known (waits while it is pending)."""
+        posted = repo.get_outbox_row(self.db, key=str(row.payload["alert_key"]))
+        if posted is not None and posted.status == "pending":
+            return Outcome.deferred(WAIT_FOR_POST_SECONDS)
+        if posted is None or posted.status != "sent" or not posted.result_ts:
+            return Outcome.sent()  # never shown in Slack: nothing to update
+        args = {**self._alert_message(client, row), "ts": posted.result_ts}
+        outcome = self._paced(client, row, "chat.update", args, holds)
+        if outcome.reason == "message_not_found":
+            return Outcome.sent()  # someone deleted the alert in Slack: nothing left to change
+        return outcome
+
+    def _alert_message(self, client: WebClient, row: OutboxRecord) -> dict[str, Any]:
+        """The channel, text and blocks of an alert as its payload says (see `alerts._payload`)."""
         p = row.payload
         channel_id, message_ts = str(p["channel_id"]), str(p["message_ts"])
+        user_id, text = str(p["user_id"]), str(p.get("text") or "")
+        if p.get("deleted"):
+            return {
+                "channel": row.channel_id,
+                "text": build_withdrawn_alert_text(channel_id=channel_id),
+                "blocks": build_withdrawn_alert_blocks(
+                    channel_id=channel_id, user_id=user_id, label=str(p["label"])
+                ),
+            }
         link = self.permalinks.get(
             client, team_id=row.team_id, channel_id=channel_id, message_ts=message_ts
         )
-        text = str(p.get("text") or "")
         prediction = Prediction(str(p["label"]), float(p["confidence"]), {}, "")
-        args = {
+        return {
             "channel": row.channel_id,
             "text": build_alert_text(channel_id=channel_id, text=text),
             "blocks": build_alert_blocks(
                 channel_id=channel_id,
-                user_id=str(p["user_id"]),
+                user_id=user_id,
                 text=text,
                 prediction=prediction,
                 permalink=link,
                 feedback_state={"c": channel_id, "ts": message_ts, "team": row.team_id},
+                edited=row.method == "alert_update",
             ),
-            "unfurl_links": False,
         }
-        return self._paced(client, row, "chat.postMessage", args, holds)
 
     def _digest(self, client: WebClient, row: OutboxRecord, holds: Holds) -> Outcome:
         digest = repo.get_digest(self.db, digest_id=int(row.payload["digest_id"]))

@@ -1,6 +1,6 @@
 """What one delivery attempt came to, and how Slack's answers map onto it.
 
-    sent        delivered (or Slack says it already was: `already_reacted`)
+    sent        delivered (or Slack says it already was: `already_reacted`, `no_reaction`)
     retry       transient: 429 (after its Retry-After), 5xx, a timeout or a lost connection
     failed      permanent: retrying cannot help (`channel_not_found`, `invalid_auth`, ...)
     deferred    not tried: the pacing of its channel or method says "not yet"
@@ -31,8 +31,8 @@ TRANSIENT_ERRORS = frozenset(
         "request_timeout",
     }
 )
-# Errors that mean the write already happened.
-ALREADY_DONE = frozenset({"already_reacted"})
+# Errors that mean the write already happened (a reaction to remove that is not there: gone).
+ALREADY_DONE = frozenset({"already_reacted", "no_reaction"})
 MAX_BACKOFF_SECONDS = 300.0
 
 

@@ -32,6 +32,12 @@ def reaction_key(team_id: str, channel_id: str, ts: str) -> str:
     return f"react:{team_id}:{channel_id}:{ts}"
 
 
+def swap_keys(team_id: str, channel_id: str, ts: str, edit_id: str) -> tuple[str, str]:
+    """The outbox keys of the reaction swap after one edit: (remove the old, add the new)."""
+    suffix = f"{team_id}:{channel_id}:{ts}:edit:{edit_id}"
+    return f"unreact:{suffix}", f"react:{suffix}"
+
+
 class Outbox:
     """Slack writes as outbox rows, delivered by a sender this object owns (when given clients).
 
@@ -111,25 +117,65 @@ class Outbox:
             raise result
         return result
 
+    def record_edit(self, job: TriageJob, prediction: Prediction, *, latency_ms: float) -> bool:
+        """Store an edited message's new prediction once, with its Slack writes.
+
+        When the label changed, the message's reaction is swapped (`reactions.remove` of the
+        old emoji, `reactions.add` of the new, keyed by the edit), except in a Slack Connect
+        channel, which gets no reaction. Its alert is updated in place, or raised when the
+        message became a confident negative (see `repo.record_edit`). Returns False when
+        nothing changed: an edit applied before, a message never triaged or deleted since.
+        """
+        edit = repo.PredictionEdit(
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            message_ts=job.ts,
+            edit_id=str(job.edited_ts),
+            label=prediction.label,
+            confidence=prediction.confidence,
+            scores=dict(prediction.scores),
+            model_version=prediction.model_version,
+            latency_ms=latency_ms,
+            text=job.text,
+            alert=self._alert(job, prediction),
+            expires_in=self.settings.jobs.outbox_expiry_seconds,
+        )
+        changed = repo.record_edit(
+            self.db, edit, swap_reaction=lambda old: self._swap(job, old, prediction.label)
+        )
+        if changed:
+            self._kick()
+        return changed
+
+    def _swap(self, job: TriageJob, old: str, new: str) -> list[OutboxWrite]:
+        """The writes that replace the `old` label's emoji on the message by the `new` one's."""
+        emoji = self.settings.slack.emoji
+        if job.shared or emoji[old] == emoji[new]:
+            return []
+        remove, add = swap_keys(job.team_id, job.channel_id, job.ts, str(job.edited_ts))
+        return [
+            self._reaction(job, "reactions.remove", remove, emoji[old]),
+            self._reaction(job, "reactions.add", add, emoji[new]),
+        ]
+
+    def _reaction(self, job: TriageJob, method: str, key: str, name: str) -> OutboxWrite:
+        return OutboxWrite(
+            key=key,
+            method=method,
+            team_id=job.team_id,
+            channel_id=job.channel_id,
+            payload={"channel": job.channel_id, "timestamp": job.ts, "name": name},
+            expires_in=self.settings.jobs.outbox_expiry_seconds,
+        )
+
     def _prediction(
         self, job: TriageJob, prediction: Prediction, latency_ms: float
     ) -> repo.PredictionWrite:
         reactions: list[OutboxWrite] = []
         if not job.shared:
-            reactions.append(
-                OutboxWrite(
-                    key=reaction_key(job.team_id, job.channel_id, job.ts),
-                    method="reactions.add",
-                    team_id=job.team_id,
-                    channel_id=job.channel_id,
-                    payload={
-                        "channel": job.channel_id,
-                        "timestamp": job.ts,
-                        "name": self.settings.slack.emoji[prediction.label],
-                    },
-                    expires_in=self.settings.jobs.outbox_expiry_seconds,
-                )
-            )
+            key = reaction_key(job.team_id, job.channel_id, job.ts)
+            emoji = self.settings.slack.emoji[prediction.label]
+            reactions.append(self._reaction(job, "reactions.add", key, emoji))
         return repo.PredictionWrite(
             team_id=job.team_id,
             channel_id=job.channel_id,

@@ -31,6 +31,7 @@ class DashboardSession(Base):
 
     id_digest: Mapped[str] = mapped_column(String(DIGEST_LEN), primary_key=True)
     subject: Mapped[str] = mapped_column(String(NAME_LEN))  # "password" or "slack:T..:U.."
+    team_id: Mapped[str | None] = mapped_column(String(ID_LEN))  # None: every workspace
     generation: Mapped[str] = mapped_column(String(DIGEST_LEN))  # of the password at sign-in
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
@@ -45,6 +46,7 @@ class ApiToken(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(NAME_LEN), unique=True)
     token_digest: Mapped[str] = mapped_column(String(DIGEST_LEN), unique=True)
+    team_id: Mapped[str | None] = mapped_column(String(ID_LEN))  # None: every workspace
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -24,14 +24,18 @@ logger = logging.getLogger(__name__)
 KEY_LEN = 255
 METHOD_LEN = 32
 STATUS_LEN = 16
-# What a row asks Slack for; `alert` and `digest` are rendered from the tables below when sent.
+# What a row asks Slack for; `alert`, `alert_update` (an alert changed in place: its message was
+# edited or deleted) and `digest` are rendered from the tables below when sent. The column is
+# checked here, not by the database, so a new method needs no migration.
 OUTBOX_METHODS = (
     "reactions.add",
+    "reactions.remove",
     "chat.postMessage",
     "chat.update",
     "views.update",
     "response_url",
     "alert",
+    "alert_update",
     "digest",
 )
 OUTBOX_STATUSES = ("pending", "sent", "failed", "expired")

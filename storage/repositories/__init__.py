@@ -11,6 +11,7 @@ import logging
 from storage.repositories.alerts import (
     AlertWrite,
     alert_key,
+    alert_update_key,
     digest_key,
     finish_digest,
     get_digest,
@@ -80,10 +81,12 @@ from storage.repositories.outbox import (
 )
 from storage.repositories.pacing import active_holds, hold_scope, reserve_slot
 from storage.repositories.predictions import (
+    PredictionEdit,
     PredictionWrite,
     get_prediction,
     label_counts_by_day,
     recent_predictions,
+    record_edit,
     record_prediction,
     record_predictions,
 )
@@ -96,20 +99,25 @@ from storage.repositories.training_runs import (
     list_training_runs,
     start_training_run,
 )
+from storage.workspaces import ALL_WORKSPACES, Workspace
 
 logger = logging.getLogger(__name__)
 
 __all__ = [
+    "ALL_WORKSPACES",
     "AlertWrite",
     "ApiTokenRecord",
     "DashboardSessionRecord",
     "LabelledText",
     "OutboxWrite",
+    "PredictionEdit",
     "PredictionWrite",
+    "Workspace",
     "acquire_lease",
     "activate_model_version",
     "active_holds",
     "alert_key",
+    "alert_update_key",
     "claim_due",
     "claim_event",
     "correction_rate",
@@ -161,6 +169,7 @@ __all__ = [
     "record_approved_reply",
     "record_auth_failure",
     "record_drift_report",
+    "record_edit",
     "record_feedback",
     "record_prediction",
     "record_predictions",

@@ -5,6 +5,8 @@ by one (an `alert` outbox row each). Beyond that they join a digest: one message
 all, posted once and then updated in place. Each alert bumps the digest's `version` and makes its
 single outbox row (`digest:{id}`) due again; the sender renders the digest from these tables and
 marks the row sent only if no alert arrived meanwhile (`finish_digest`). No alert is dropped.
+
+An alert whose message is edited or deleted later changes in place: `alert_changes`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ logger = logging.getLogger(__name__)
 
 # A digest holds at most this many alerts (Slack's 50 blocks a message); then a new one opens.
 MAX_PER_DIGEST = 40
+ALERT_UPDATE = "alert_update"
+DEFAULT_EXPIRY_SECONDS = 3600.0
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,11 @@ class AlertWrite:
 def alert_key(team_id: str, channel_id: str, message_ts: str) -> str:
     """The outbox key of the alert about one message."""
     return f"alert:{team_id}:{channel_id}:{message_ts}"
+
+
+def alert_update_key(team_id: str, channel_id: str, message_ts: str) -> str:
+    """The outbox key of the in-place update of the alert about one message (one per alert)."""
+    return f"alert-update:{team_id}:{channel_id}:{message_ts}"
 
 
 def digest_key(digest_id: int) -> str:
@@ -127,21 +136,14 @@ def add_alert(
         )
     )
     if int(recent or 0) <= alert.digest_after:
-        payload = {
-            "alert_id": alert_id,
-            "channel_id": channel_id,
-            "message_ts": message_ts,
-            "user_id": user_id,
-            "label": label,
-            "confidence": alert.confidence,
-            "text": alert.text,
-        }
+        row = session.get(AlertRow, alert_id)
+        assert row is not None  # inserted above
         write = OutboxWrite(
             key=alert_key(team_id, channel_id, message_ts),
             method="alert",
             team_id=team_id,
             channel_id=esc,
-            payload=payload,
+            payload=alert_payload(row, text=alert.text),
             expires_in=alert.expires_in,
         )
         insert_writes(session, [write], now=now)
@@ -182,27 +184,57 @@ def _fold_into_digest(
         )
         session.add(digest)
         session.flush()
-    digest.version += 1
     digest.updated_at = now
     session.execute(update(AlertRow).where(AlertRow.id == alert_id).values(digest_id=digest.id))
+    digest_changed(
+        session, digest, now=now, delay=alert.coalesce_seconds, expires_in=alert.expires_in
+    )
+
+
+def digest_changed(
+    session: Session, digest: AlertDigestRow, *, now: datetime, delay: float, expires_in: float
+) -> None:
+    """Bump the digest's version and make its one outbox row due (after `delay`, to coalesce)."""
+    digest.version += 1
     key = digest_key(digest.id)
     write = OutboxWrite(
-        key=key, method="digest", team_id=team_id, channel_id=esc, payload={"digest_id": digest.id}
+        key=key,
+        method="digest",
+        team_id=digest.team_id,
+        channel_id=digest.escalation_channel,
+        payload={"digest_id": digest.id},
+        expires_in=expires_in,
     )
     if insert_writes(session, [write], now=now):
         return
-    # Already there: a posted digest becomes due again (after a short pause, to coalesce).
+    # Already there: a posted digest becomes due again. A pending one is rendered anew when
+    # sent, and `finish_digest` keeps it due if this version came after its rendering.
     session.execute(
         update(OutboxRow)
         .where(OutboxRow.key == key, OutboxRow.status.in_(("sent", "expired")))
         .values(
             status="pending",
             payload={"digest_id": digest.id},
-            next_attempt_at=now + timedelta(seconds=alert.coalesce_seconds),
-            expires_at=now + timedelta(seconds=alert.expires_in),
+            next_attempt_at=now + timedelta(seconds=delay),
+            expires_at=now + timedelta(seconds=expires_in),
             attempts=0,
         )
     )
+
+
+def alert_payload(row: AlertRow, *, text: str, deleted: bool = False) -> dict[str, object]:
+    """What the sender renders an alert from: the row, the message's text (not kept in the row
+    where the channel stores no text) and whether the message was deleted."""
+    return {
+        "alert_id": row.id,
+        "channel_id": row.channel_id,
+        "message_ts": row.message_ts,
+        "user_id": row.user_id,
+        "label": row.label,
+        "confidence": row.confidence,
+        "text": "" if deleted else text,
+        "deleted": deleted,
+    }
 
 
 def _size(session: Session, digest_id: int) -> int:

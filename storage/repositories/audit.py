@@ -11,6 +11,7 @@ from storage.columns import utcnow
 from storage.database import Database
 from storage.orm import AdminAction
 from storage.records import AdminActionRecord
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -44,11 +45,10 @@ def record_admin_action(
 
 
 def list_admin_actions(
-    db: Database, *, team_id: str | None = None, limit: int = 50
+    db: Database, *, team_id: Workspace, limit: int = 50
 ) -> list[AdminActionRecord]:
-    """The newest admin actions (of one team), newest first."""
-    query = select(AdminAction).order_by(AdminAction.id.desc()).limit(limit)
-    if team_id is not None:
-        query = query.where(AdminAction.team_id == team_id)
+    """The newest admin actions of `team_id` (a workspace or `ALL_WORKSPACES`), newest first."""
+    query = scoped(select(AdminAction), AdminAction.team_id, team_id)
+    query = query.order_by(AdminAction.id.desc()).limit(limit)
     with db.session() as session:
         return [_action(row) for row in session.scalars(query)]

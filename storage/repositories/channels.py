@@ -12,6 +12,7 @@ from storage.database import Database
 from storage.errors import NotFound
 from storage.orm import ChannelSettings
 from storage.records import ChannelSettingsRecord
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +36,9 @@ def get_channel_settings(
     db: Database, *, team_id: str, channel_id: str
 ) -> ChannelSettingsRecord | None:
     """A channel's settings, or None for a channel nobody configured (off, ids only)."""
+    key = (check.ident("team_id", team_id), check.ident("channel_id", channel_id))
     with db.session() as session:
-        row = session.get(ChannelSettings, (team_id, channel_id))
+        row = session.get(ChannelSettings, key)
         return None if row is None else _record(row)
 
 
@@ -127,12 +129,10 @@ def _apply(
     row.updated_at = utcnow()
 
 
-def list_channel_settings(
-    db: Database, *, team_id: str | None = None
-) -> list[ChannelSettingsRecord]:
-    """Every configured channel (of one team), by team then channel."""
-    query = select(ChannelSettings).order_by(ChannelSettings.team_id, ChannelSettings.channel_id)
-    if team_id is not None:
-        query = query.where(ChannelSettings.team_id == team_id)
+def list_channel_settings(db: Database, *, team_id: Workspace) -> list[ChannelSettingsRecord]:
+    """Every configured channel of `team_id` (a workspace or `ALL_WORKSPACES`), by team then
+    channel."""
+    query = scoped(select(ChannelSettings), ChannelSettings.team_id, team_id)
+    query = query.order_by(ChannelSettings.team_id, ChannelSettings.channel_id)
     with db.session() as session:
         return [_record(row) for row in session.scalars(query)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -24,6 +24,7 @@ from storage.errors import InvalidInput
 from storage.orm import ApiToken, AuthFailure, DashboardSession
 from storage.orm.dashboard_auth import AUTH_FAILURE_KINDS, DIGEST_LEN
 from storage.repositories._common import moment
+from storage.workspaces import ALL_WORKSPACES, AllWorkspaces, Workspace, checked_scope
 
 logger = logging.getLogger(__name__)
 
@@ -42,9 +43,14 @@ class DashboardSessionRecord:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    team_id: str | None = None  # the one workspace it may see; None: every workspace
 
     def live(self, now: datetime) -> bool:
         return self.revoked_at is None and now < self.expires_at
+
+    @property
+    def scope(self) -> Workspace:
+        return ALL_WORKSPACES if self.team_id is None else self.team_id
 
 
 @dataclass(frozen=True)
@@ -54,6 +60,11 @@ class ApiTokenRecord:
     name: str
     created_at: datetime
     last_used_at: datetime | None
+    team_id: str | None = None  # the one workspace it may see; None: every workspace
+
+    @property
+    def scope(self) -> Workspace:
+        return ALL_WORKSPACES if self.team_id is None else self.team_id
 
 
 def _digest(name: str, value: str) -> str:
@@ -83,11 +94,23 @@ def _session(row: DashboardSession) -> DashboardSessionRecord:
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
+        team_id=row.team_id,
     )
 
 
 def _token(row: ApiToken) -> ApiTokenRecord:
-    return ApiTokenRecord(name=row.name, created_at=row.created_at, last_used_at=row.last_used_at)
+    return ApiTokenRecord(
+        name=row.name,
+        created_at=row.created_at,
+        last_used_at=row.last_used_at,
+        team_id=row.team_id,
+    )
+
+
+def _scope_column(team_id: Workspace) -> str | None:
+    """What a session or token row stores for its scope (None: every workspace)."""
+    scope = checked_scope(team_id)
+    return None if isinstance(scope, AllWorkspaces) else scope
 
 
 def start_dashboard_session(
@@ -95,15 +118,18 @@ def start_dashboard_session(
     *,
     id_digest: str,
     subject: str,
+    team_id: Workspace,
     generation: str,
     lifetime: timedelta,
     now: datetime | None = None,
 ) -> DashboardSessionRecord:
-    """Store a new session that ends `lifetime` after `now`; drop sessions that ended already."""
+    """Store a new session that may see `team_id` (a workspace, or `ALL_WORKSPACES` for an
+    instance operator) and ends `lifetime` after `now`; drop sessions that ended already."""
     instant = moment("now", now)
     row = DashboardSession(
         id_digest=_digest("id_digest", id_digest),
         subject=check.text_field("subject", subject, max_len=check.NAME_LEN),
+        team_id=_scope_column(team_id),
         generation=_digest("generation", generation),
         created_at=instant,
         expires_at=instant + _positive("lifetime", lifetime),
@@ -187,12 +213,19 @@ def count_auth_failures(db: Database, *, client: str | None = None) -> int:
 
 
 def create_api_token(
-    db: Database, *, name: str, token_digest: str, now: datetime | None = None
+    db: Database,
+    *,
+    name: str,
+    token_digest: str,
+    team_id: Workspace,
+    now: datetime | None = None,
 ) -> ApiTokenRecord:
-    """Store a new named token (by its digest); raise `InvalidInput` if the name is taken."""
+    """Store a new named token (by its digest) that may see `team_id` (a workspace, or
+    `ALL_WORKSPACES`); raise `InvalidInput` if the name is taken."""
     row = ApiToken(
         name=_token_name(name),
         token_digest=_digest("token_digest", token_digest),
+        team_id=_scope_column(team_id),
         created_at=moment("now", now),
     )
     with db.transaction() as session:
@@ -237,4 +270,4 @@ def use_api_token(
         session.execute(
             update(ApiToken).where(ApiToken.token_digest == digest).values(last_used_at=instant)
         )
-    return ApiTokenRecord(name=found.name, created_at=found.created_at, last_used_at=instant)
+    return replace(found, last_used_at=instant)

@@ -19,6 +19,7 @@ from storage.orm import FeedbackRow, MessageText, PredictionRow
 from storage.records import FeedbackRecord
 from storage.repositories._common import moment, upsert_insert
 from storage.repositories._texts import keep_text
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -72,7 +73,7 @@ def record_feedback(
     label: str,
     source: str,
     user_id: str,
-    team_id: str | None = None,
+    team_id: str | None,
     channel_id: str | None = None,
     message_ts: str | None = None,
     text: str | None = None,
@@ -83,7 +84,9 @@ def record_feedback(
 
     On a message, its text is kept only where the channel stores text (in the message-text
     table, with the retention deadline); a typed text with no message is stored as given, with
-    the `team_id` it was typed in (if given) so that uninstalling the workspace deletes it.
+    the `team_id` it was typed in so that uninstalling the workspace deletes it. `team_id` is
+    required: None says the text was typed outside any workspace (it then trains the shared
+    model but no workspace sees it).
     `predicted_label` defaults to the stored prediction of the message.
 
     Raises:
@@ -195,40 +198,48 @@ def import_feedback(db: Database, *, rows: Iterable[LabelledText], user_id: str)
     return len(prepared)
 
 
-def list_feedback(db: Database, *, since: datetime | None = None) -> list[FeedbackRecord]:
-    """Feedback given or updated at or after `since` (all when None), oldest first."""
-    query = (
-        select(FeedbackRow, MessageText.text)
-        .outerjoin(MessageText, _TEXT_JOIN)
-        .order_by(FeedbackRow.updated_at, FeedbackRow.id)
-    )
+def list_feedback(
+    db: Database, *, team_id: Workspace, since: datetime | None = None
+) -> list[FeedbackRecord]:
+    """Feedback of `team_id` given or updated at or after `since` (all when None), oldest first.
+
+    `ALL_WORKSPACES` includes imported feedback, which belongs to no workspace.
+    """
+    query = scoped(
+        select(FeedbackRow, MessageText.text).outerjoin(MessageText, _TEXT_JOIN),
+        FeedbackRow.team_id,
+        team_id,
+    ).order_by(FeedbackRow.updated_at, FeedbackRow.id)
     if since is not None:
         query = query.where(FeedbackRow.updated_at >= moment("since", since))
     with db.session() as session:
         return [_record(row, text) for row, text in session.execute(query)]
 
 
-def count_feedback(db: Database, *, since: datetime | None = None) -> int:
-    """How many feedback rows were given or updated at or after `since` (all when None)."""
-    query = select(func.count()).select_from(FeedbackRow)
+def count_feedback(db: Database, *, team_id: Workspace, since: datetime | None = None) -> int:
+    """How many feedback rows of `team_id` were given or updated at or after `since` (all when
+    None)."""
+    query = scoped(select(func.count()).select_from(FeedbackRow), FeedbackRow.team_id, team_id)
     if since is not None:
         query = query.where(FeedbackRow.updated_at >= moment("since", since))
     with db.session() as session:
         return int(session.scalar(query) or 0)
 
 
-def correction_rate(db: Database, *, since: datetime) -> float | None:
-    """Share of feedback (with a known predicted label) since `since` that changed the label.
+def correction_rate(db: Database, *, team_id: Workspace, since: datetime) -> float | None:
+    """Share of `team_id`'s feedback (with a known predicted label) since `since` that changed
+    the label.
 
     None when no such feedback exists.
     """
+    query = scoped(
+        select(FeedbackRow.label, FeedbackRow.predicted_label), FeedbackRow.team_id, team_id
+    ).where(
+        FeedbackRow.updated_at >= moment("since", since),
+        FeedbackRow.predicted_label.is_not(None),
+    )
     with db.session() as session:
-        rows = session.execute(
-            select(FeedbackRow.label, FeedbackRow.predicted_label).where(
-                FeedbackRow.updated_at >= moment("since", since),
-                FeedbackRow.predicted_label.is_not(None),
-            )
-        ).all()
+        rows = session.execute(query).all()
     if not rows:
         return None
     return sum(1 for given, predicted in rows if given != predicted) / len(rows)

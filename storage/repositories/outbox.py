@@ -26,6 +26,7 @@ from storage.orm import OutboxRow
 from storage.orm.outbox import KEY_LEN, OUTBOX_METHODS, OUTBOX_STATUSES
 from storage.records import OutboxRecord
 from storage.repositories._common import cutoff, moment, upsert_insert
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +116,31 @@ def insert_writes(
         )
         created += new_id is not None
     return created
+
+
+def requeue_write(session: Session, write: OutboxWrite, *, now: datetime | None = None) -> None:
+    """Insert `write`, or make the row stored under its key due again with its newer payload.
+
+    For a write that is replaced rather than repeated (an alert updated in place). A send of
+    the older payload still in flight is not recorded as this one: the row loses its holder,
+    so that send cannot mark it sent, and it is sent again once the holder's lease runs out.
+    """
+    if insert_writes(session, [write], now=now):
+        return
+    instant = moment("now", now)
+    session.execute(
+        update(OutboxRow)
+        .where(OutboxRow.key == write.key)
+        .values(
+            payload=dict(write.payload),
+            status="pending",
+            attempts=0,
+            next_attempt_at=instant,
+            expires_at=instant + timedelta(seconds=write.expires_in),
+            claimed_by=None,
+            last_error=None,
+        )
+    )
 
 
 def enqueue(db: Database, *, writes: Sequence[OutboxWrite]) -> int:
@@ -298,20 +324,20 @@ def get_outbox_row(db: Database, *, key: str) -> OutboxRecord | None:
 
 
 def list_outbox(
-    db: Database, *, status: str | None = None, team_id: str | None = None, limit: int = 100
+    db: Database, *, team_id: Workspace, status: str | None = None, limit: int = 100
 ) -> list[OutboxRecord]:
-    """Rows (of one status, of one team), newest first, at most `limit`."""
-    query = select(OutboxRow).order_by(OutboxRow.id.desc()).limit(limit)
+    """Rows of `team_id` (a workspace or `ALL_WORKSPACES`; of one status), newest first, at
+    most `limit`."""
+    query = scoped(select(OutboxRow), OutboxRow.team_id, team_id)
+    query = query.order_by(OutboxRow.id.desc()).limit(limit)
     if status is not None:
         query = query.where(OutboxRow.status == check.choice("status", status, OUTBOX_STATUSES))
-    if team_id is not None:
-        query = query.where(OutboxRow.team_id == check.ident("team_id", team_id))
     with db.session() as session:
         return [to_record(row) for row in session.scalars(query)]
 
 
-def list_failed(db: Database, *, team_id: str | None = None, limit: int = 20) -> list[OutboxRecord]:
-    """Writes Slack refused for good (for admins), newest first."""
+def list_failed(db: Database, *, team_id: Workspace, limit: int = 20) -> list[OutboxRecord]:
+    """Writes Slack refused for good (for admins) of `team_id`, newest first."""
     return list_outbox(db, status="failed", team_id=team_id, limit=limit)
 
 

@@ -1,13 +1,17 @@
-"""Predictions: one row per (team, channel, message ts), recorded once however often Slack retries."""
+"""Predictions: one row per (team, channel, message ts), recorded once however often Slack retries.
+
+An edited message is classified again and its row updated in place (`record_edit`), once per
+edit, with the Slack writes that follow (a swapped reaction, the alert updated or raised).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from storage import validation as check
@@ -17,9 +21,12 @@ from storage.errors import InvalidInput, NotFound
 from storage.orm import MessageText, ModelVersion, PredictionRow
 from storage.records import PredictionRecord
 from storage.repositories._common import moment, upsert_insert
+from storage.repositories._markers import claim_edit, was_deleted
 from storage.repositories._texts import keep_text
+from storage.repositories.alert_changes import revise_alert
 from storage.repositories.alerts import AlertWrite, add_alert
 from storage.repositories.outbox import OutboxWrite, insert_writes
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -180,6 +187,106 @@ def record_predictions(db: Database, writes: Sequence[PredictionWrite]) -> list[
     return results
 
 
+@dataclass(frozen=True)
+class PredictionEdit:
+    """An edited message classified again (see `record_edit`).
+
+    Args:
+        edit_id: which edit this is (Slack's `edited.ts`): each is applied once.
+        confidence: the new label's confidence, shown by the message's alert.
+        text: the edited text; kept only where the channel stores text, quoted by the alert.
+        alert: the alert to raise if the message has none yet (a confident negative now).
+        expires_in: seconds until an update of the alert in Slack is given up.
+    """
+
+    team_id: str
+    channel_id: str
+    message_ts: str
+    edit_id: str
+    label: str
+    confidence: float
+    scores: Mapping[str, float]
+    model_version: str
+    latency_ms: float
+    text: str
+    alert: AlertWrite | None = None
+    expires_in: float = 3600.0
+
+    def checked(self) -> PredictionEdit:
+        """Itself once every field passed the rules (raises `InvalidInput`)."""
+        for name in ("team_id", "channel_id", "message_ts", "edit_id"):
+            check.ident(name, getattr(self, name))
+        check.label(self.label)
+        check.non_negative("confidence", self.confidence)
+        check.text_field("model_version", self.model_version, max_len=check.NAME_LEN)
+        check.non_negative("latency_ms", self.latency_ms)
+        check.text_field("text", self.text, max_len=check.TEXT_LEN, allow_empty=True)
+        return replace(
+            self,
+            scores=check.scores(self.scores),
+            alert=self.alert.checked() if self.alert is not None else None,
+        )
+
+
+ReactionSwap = Callable[[str], Sequence[OutboxWrite]]
+
+
+def record_edit(db: Database, edit: PredictionEdit, *, swap_reaction: ReactionSwap) -> bool:
+    """Apply an edited message's new prediction once; return whether anything changed.
+
+    In one transaction: the prediction takes the new label and scores, the kept text (where the
+    channel stores text) the new text; when the label changed, `swap_reaction(old_label)`
+    gives the Slack writes that swap the message's reaction; its alert is updated in place
+    (`alert_changes.revise_alert`), or `edit.alert` is raised when it had none. Returns False,
+    writing nothing, for a message never triaged, one deleted meanwhile, or an edit applied
+    before.
+
+    Raises:
+        InvalidInput: a bad field, or a bad write from `swap_reaction`.
+        NotFound: `model_version` is not registered.
+    """
+    edit = edit.checked()
+    ids = {"team_id": edit.team_id, "channel_id": edit.channel_id, "message_ts": edit.message_ts}
+    with db.transaction() as session:
+        _require_versions(session, {edit.model_version})
+        row = session.scalar(select(PredictionRow).filter_by(**ids))
+        if row is None or was_deleted(session, **ids):
+            return False
+        if not claim_edit(session, edit_id=edit.edit_id, **ids):
+            return False
+        previous = row.label
+        session.execute(
+            update(PredictionRow)
+            .where(PredictionRow.id == row.id)
+            .values(
+                label=edit.label,
+                scores=dict(edit.scores),
+                model_version=edit.model_version,
+                latency_ms=edit.latency_ms,
+            )
+        )
+        keep_text(session, text=edit.text, retention_days=db.retention_days, **ids)
+        if previous != edit.label:
+            insert_writes(session, [write.checked() for write in swap_reaction(previous)])
+        _revise_or_raise(session, edit, user_id=row.user_id)
+    return True
+
+
+def _revise_or_raise(session: Session, edit: PredictionEdit, *, user_id: str) -> None:
+    """Update the message's alert to the edit, or raise `edit.alert` when it had none."""
+    ids = {"team_id": edit.team_id, "channel_id": edit.channel_id, "message_ts": edit.message_ts}
+    revised = revise_alert(
+        session,
+        label=edit.label,
+        confidence=edit.confidence,
+        text=edit.text,
+        expires_in=edit.expires_in,
+        **ids,
+    )
+    if not revised and edit.alert is not None:
+        add_alert(session, edit.alert, user_id=user_id, label=edit.label, **ids)
+
+
 def _missing_versions(session: Session, versions: set[str]) -> set[str]:
     found = session.scalars(select(ModelVersion.version).where(ModelVersion.version.in_(versions)))
     return versions - set(found)
@@ -281,32 +388,37 @@ def get_prediction(
     db: Database, *, team_id: str, channel_id: str, message_ts: str
 ) -> PredictionRecord | None:
     """The prediction of one message, or None."""
+    check.ident("team_id", team_id)
     with db.session() as session:
         return _get(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
 
 
 def recent_predictions(
-    db: Database, *, since: datetime, team_id: str | None = None, limit: int = 10_000
+    db: Database, *, team_id: Workspace, since: datetime, limit: int = 10_000
 ) -> list[PredictionRecord]:
-    """Predictions made at or after `since` (of one team), newest first, at most `limit`."""
+    """Predictions of `team_id` (a workspace or `ALL_WORKSPACES`) made at or after `since`,
+    newest first, at most `limit`."""
+    query = scoped(
+        select(PredictionRow, MessageText.text).outerjoin(MessageText, _TEXT_JOIN),
+        PredictionRow.team_id,
+        team_id,
+    )
     query = (
-        select(PredictionRow, MessageText.text)
-        .outerjoin(MessageText, _TEXT_JOIN)
-        .where(PredictionRow.created_at >= moment("since", since))
+        query.where(PredictionRow.created_at >= moment("since", since))
         .order_by(PredictionRow.created_at.desc(), PredictionRow.id.desc())
         .limit(limit)
     )
-    if team_id is not None:
-        query = query.where(PredictionRow.team_id == team_id)
     with db.session() as session:
         return [_record(row, text) for row, text in session.execute(query)]
 
 
-def label_counts_by_day(db: Database, *, since: datetime) -> list[tuple[date, str, int]]:
-    """(UTC day, label, count) of predictions since `since`, ordered by day then label."""
+def label_counts_by_day(
+    db: Database, *, team_id: Workspace, since: datetime
+) -> list[tuple[date, str, int]]:
+    """(UTC day, label, count) of `team_id`'s predictions since `since`, by day then label."""
     day = func.date(PredictionRow.created_at)
     query = (
-        select(day, PredictionRow.label, func.count())
+        scoped(select(day, PredictionRow.label, func.count()), PredictionRow.team_id, team_id)
         .where(PredictionRow.created_at >= moment("since", since))
         .group_by(day, PredictionRow.label)
         .order_by(day, PredictionRow.label)

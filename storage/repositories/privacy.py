@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, MetaData, String, Table, delete, select, update
+from sqlalchemy import Column, MetaData, String, Table, delete, update
 from sqlalchemy.orm import Session
 
 from storage import validation as check
@@ -23,7 +23,8 @@ from storage.orm import (
     SlackPace,
 )
 from storage.repositories._common import moment
-from storage.repositories.alerts import alert_key
+from storage.repositories._markers import mark_deleted
+from storage.repositories.alert_changes import forget_alert_text
 
 logger = logging.getLogger(__name__)
 
@@ -31,8 +32,11 @@ logger = logging.getLogger(__name__)
 def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_ts: str) -> int:
     """Forget a message deleted in Slack: its stored text and approved replies quoting it.
 
-    Its alert keeps ids and label but loses its text, also in an alert not yet sent. Predictions
-    and feedback keep their labels and ids. Returns the number of rows deleted.
+    Its alert keeps ids and label but stops quoting it (`alert_changes.forget_alert_text`): an
+    alert not sent yet is not posted, a posted one is replaced in Slack by a notice, a
+    digest is rendered again without it. The deletion is remembered for a while, so an edit of
+    the message still queued does not store or quote it again. Predictions and feedback keep
+    their labels and ids. Returns the number of rows deleted.
     """
     check.ident("team_id", team_id)
     check.ident("channel_id", channel_id)
@@ -48,25 +52,9 @@ def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_
                 )
             )
             deleted += int(result.rowcount)  # type: ignore[attr-defined]
-        _forget_alert_text(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
+        forget_alert_text(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
+        mark_deleted(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
     return deleted
-
-
-def _forget_alert_text(session: Session, *, team_id: str, channel_id: str, message_ts: str) -> None:
-    session.execute(
-        update(AlertRow)
-        .where(
-            AlertRow.team_id == team_id,
-            AlertRow.channel_id == channel_id,
-            AlertRow.message_ts == message_ts,
-        )
-        .values(text=None)
-    )
-    pending = session.scalar(
-        select(OutboxRow).where(OutboxRow.key == alert_key(team_id, channel_id, message_ts))
-    )
-    if pending is not None and "text" in (pending.payload or {}):
-        pending.payload = {**pending.payload, "text": ""}
 
 
 def purge_expired_texts(db: Database, *, now: datetime | None = None) -> int:

@@ -12,6 +12,7 @@ from storage.database import Database
 from storage.orm import ApprovedReply
 from storage.records import ApprovedReplyRecord
 from storage.repositories._texts import channel_stores_text
+from storage.workspaces import Workspace, scoped
 
 logger = logging.getLogger(__name__)
 
@@ -77,11 +78,11 @@ def record_approved_reply(
 
 
 def list_approved_replies(
-    db: Database, *, team_id: str | None = None, limit: int = 500
+    db: Database, *, team_id: Workspace, limit: int = 500
 ) -> list[ApprovedReplyRecord]:
-    """The newest approved replies (of one team), newest first."""
-    query = select(ApprovedReply).order_by(ApprovedReply.id.desc()).limit(limit)
-    if team_id is not None:
-        query = query.where(ApprovedReply.team_id == team_id)
+    """The newest approved replies of `team_id` (a workspace or `ALL_WORKSPACES`), newest
+    first."""
+    query = scoped(select(ApprovedReply), ApprovedReply.team_id, team_id)
+    query = query.order_by(ApprovedReply.id.desc()).limit(limit)
     with db.session() as session:
         return [_record(row) for row in session.scalars(query)]

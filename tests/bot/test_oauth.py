@@ -14,6 +14,7 @@ from bot.settings import Settings, load_settings
 from bot.web import create_web_app
 from storage import repositories as repo
 from storage.database import Database
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.slack import (
     BOT_USER_ID,
     BotHarness,
@@ -169,7 +170,7 @@ def workspace_data(db: Database) -> dict[str, Any]:
     return {
         "channels": [c.channel_id for c in repo.list_channel_settings(db, team_id=TEAM)],
         "prediction": prediction.label if prediction else None,
-        "feedback": [(f.team_id, f.label) for f in repo.list_feedback(db)],
+        "feedback": [(f.team_id, f.label) for f in repo.list_feedback(db, team_id=ALL_WORKSPACES)],
         "models": [m.version for m in repo.list_model_versions(db)],
     }
 

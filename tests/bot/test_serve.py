@@ -13,6 +13,7 @@ import pytest
 from bot.payloads import encode
 from storage import repositories as repo
 from storage.database import Database
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.slack import (
     SIGNING_SECRET,
     FakeSlack,
@@ -121,7 +122,7 @@ def test_wrong_label_and_modal_leave_one_feedback_row(server: Served) -> None:
         interactive_body(view_submission("relabel_submit", values, private_metadata=metadata))
     )
     assert status == 200 and json.loads(body)["response_action"] == "update"
-    (row,) = repo.list_feedback(server.db)
+    (row,) = repo.list_feedback(server.db, team_id=ALL_WORKSPACES)
     assert (row.label, row.predicted_label) == ("negative", "positive")
 
 

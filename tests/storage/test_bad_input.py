@@ -56,12 +56,18 @@ def test_bad_prediction_writes_nothing(
 def test_bad_feedback_and_replies_write_nothing(db: Database) -> None:
     before = snapshot(db)
     with pytest.raises(InvalidInput, match="label"):
-        record_feedback(db, label="meh", source="command", user_id="U1", text="hi")
+        record_feedback(db, team_id=None, label="meh", source="command", user_id="U1", text="hi")
     with pytest.raises(InvalidInput, match="source"):
-        record_feedback(db, label="neutral", source="email", user_id="U1", text="hi")
+        record_feedback(db, team_id=None, label="neutral", source="email", user_id="U1", text="hi")
     with pytest.raises(InvalidInput, match="note"):
         record_feedback(
-            db, label="neutral", source="modal", user_id="U1", text="hi", note="n" * 2001
+            db,
+            team_id=None,
+            label="neutral",
+            source="modal",
+            user_id="U1",
+            text="hi",
+            note="n" * 2001,
         )
     with pytest.raises(InvalidInput, match="message"):
         record_feedback(db, label="neutral", source="button", user_id="U1", team_id="T1")

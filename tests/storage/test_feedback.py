@@ -18,6 +18,7 @@ from storage.repositories import (
     set_channel_settings,
 )
 from storage.repositories.feedback import LabelledText
+from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import count, prediction, seed_model
 
 MESSAGE = {"team_id": "T1", "channel_id": "C1", "message_ts": "1700000000.000100"}
@@ -43,15 +44,19 @@ def test_a_later_correction_by_the_same_person_replaces_theirs(db: Database) -> 
 
     other = record_feedback(db, label="negative", source="button", user_id="U2", **MESSAGE)
     assert other.id != first.id
-    assert sorted((f.user_id, f.label) for f in list_feedback(db)) == [
+    assert sorted((f.user_id, f.label) for f in list_feedback(db, team_id=ALL_WORKSPACES)) == [
         ("U1", "neutral"),
         ("U2", "negative"),
     ]
 
 
 def test_the_same_typed_text_by_the_same_person_is_one_row(db: Database) -> None:
-    record_feedback(db, label="negative", source="command", user_id="U1", text="Order  LATE")
-    again = record_feedback(db, label="neutral", source="modal", user_id="U1", text="order late")
+    record_feedback(
+        db, team_id=None, label="negative", source="command", user_id="U1", text="Order  LATE"
+    )
+    again = record_feedback(
+        db, team_id=None, label="neutral", source="modal", user_id="U1", text="order late"
+    )
     assert count(db, "feedback") == 1
     assert again.label == "neutral" and again.text == "order late"
 
@@ -75,7 +80,7 @@ def test_feedback_on_a_message_whose_text_was_not_stored_keeps_label_and_ids(
     assert (record.label, record.predicted_label) == ("positive", "negative")
     assert count(db, "message_texts") == 0
     assert _stored_texts(db) == [None]
-    assert list_feedback(db)[0].text is None
+    assert list_feedback(db, team_id=ALL_WORKSPACES)[0].text is None
 
 
 def test_feedback_on_a_message_in_a_text_storing_channel_uses_the_message_text(
@@ -93,6 +98,7 @@ def test_feedback_on_a_message_in_a_text_storing_channel_uses_the_message_text(
 def test_typed_feedback_keeps_its_text(db: Database) -> None:
     record = record_feedback(
         db,
+        team_id=None,
         label="negative",
         source="modal",
         user_id="U1",
@@ -101,7 +107,7 @@ def test_typed_feedback_keeps_its_text(db: Database) -> None:
     )
     assert record.text == "refund took 3 weeks" and record.team_id is None
     assert _stored_texts(db) == ["refund took 3 weeks"]
-    found = list_feedback(db)
+    found = list_feedback(db, team_id=ALL_WORKSPACES)
     assert [(f.text, f.label, f.note) for f in found] == [
         ("refund took 3 weeks", "negative", "typed in the relabel modal")
     ]
@@ -111,9 +117,9 @@ def test_import_is_all_or_nothing_and_replaces_the_importers_rows(db: Database) 
     rows = [LabelledText("great support", "positive"), LabelledText("where is it", "neutral")]
     assert import_feedback(db, rows=rows, user_id="admin") == 2
     assert import_feedback(db, rows=[LabelledText("Great support", "negative")], user_id="admin")
-    labels = {f.text: f.label for f in list_feedback(db)}
+    labels = {f.text: f.label for f in list_feedback(db, team_id=ALL_WORKSPACES)}
     assert labels == {"Great support": "negative", "where is it": "neutral"}
-    assert {f.source for f in list_feedback(db)} == {"import"}
+    assert {f.source for f in list_feedback(db, team_id=ALL_WORKSPACES)} == {"import"}
 
 
 def test_counts_and_correction_rate(db: Database) -> None:
@@ -126,13 +132,26 @@ def test_counts_and_correction_rate(db: Database) -> None:
         record_feedback(
             db, label=given, source="button", user_id="U1", **{**MESSAGE, "message_ts": ts}
         )
-    record_feedback(db, label="neutral", source="command", user_id="U1", text="no prediction")
+    record_feedback(
+        db, team_id=None, label="neutral", source="command", user_id="U1", text="no prediction"
+    )
 
     hour_ago = datetime.now(UTC) - timedelta(hours=1)
-    assert count_feedback(db) == 4 and count_feedback(db, since=hour_ago) == 4
-    assert count_feedback(db, since=datetime.now(UTC) + timedelta(hours=1)) == 0
-    assert correction_rate(db, since=hour_ago) == 2 / 3  # the typed text has no prediction
-    assert correction_rate(db, since=datetime.now(UTC) + timedelta(hours=1)) is None
+    assert (
+        count_feedback(db, team_id=ALL_WORKSPACES) == 4
+        and count_feedback(db, team_id=ALL_WORKSPACES, since=hour_ago) == 4
+    )
+    assert (
+        count_feedback(db, team_id=ALL_WORKSPACES, since=datetime.now(UTC) + timedelta(hours=1))
+        == 0
+    )
+    assert (
+        correction_rate(db, team_id=ALL_WORKSPACES, since=hour_ago) == 2 / 3
+    )  # the typed text has no prediction
+    assert (
+        correction_rate(db, team_id=ALL_WORKSPACES, since=datetime.now(UTC) + timedelta(hours=1))
+        is None
+    )
 
 
 def _channel() -> dict[str, str]:

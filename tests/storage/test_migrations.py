@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from storage import migrations
 from storage.database import Database
@@ -21,13 +22,15 @@ from storage.repositories import (
     get_prediction,
     list_model_versions,
     record_prediction,
+    use_api_token,
 )
+from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import SLACK_TABLES, prediction, seed_model
 
-PREVIOUS = "0003"
+PREVIOUS, HEAD = "0004", "0005"
 REACTION = OutboxWrite(key="react:T1:C1:1.1", method="reactions.add", team_id="T1", channel_id="C1")
 DIGEST = "ab" * 32
-ADDED_BY_HEAD = {"dashboard_sessions", "api_tokens", "auth_failures"}  # revision 0004
+SCOPED_BY_HEAD = ("dashboard_sessions", "api_tokens")  # revision 0005 adds their team_id
 
 
 @pytest.fixture
@@ -42,7 +45,7 @@ def _tables(db: Database) -> set[str]:
 
 
 def test_head_is_the_newest_revision_file() -> None:
-    assert migrations.head_revision() == "0004"
+    assert migrations.head_revision() == HEAD
 
 
 def test_empty_database_upgrades_to_head(empty_db: Database) -> None:
@@ -72,24 +75,42 @@ def _not_slack(name: str | None, type_: str, parent_names: dict[str, str | None]
     return table not in SLACK_TABLES
 
 
+def _scoped_tables(db: Database) -> set[str]:
+    """The tables that carry a `team_id` scope column (added by revision 0005)."""
+    inspector = inspect(db.engine)
+    return {
+        table
+        for table in SCOPED_BY_HEAD
+        if "team_id" in {column["name"] for column in inspector.get_columns(table)}
+    }
+
+
 def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> None:
     assert empty_db.upgrade(PREVIOUS) == PREVIOUS
-    assert not ADDED_BY_HEAD & _tables(empty_db)
+    assert not _scoped_tables(empty_db)
     seed_model(empty_db)
     record_prediction(empty_db, **prediction())
-    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs 0004"):
+    with empty_db.engine.begin() as connection:  # a token made before tokens had a scope
+        connection.execute(
+            text("INSERT INTO api_tokens (name, token_digest, created_at) VALUES (:n, :d, :c)"),
+            {"n": "old", "d": DIGEST, "c": datetime.now(UTC)},
+        )
+    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs {HEAD}"):
         empty_db.check_current()
 
-    assert empty_db.upgrade() == "0004"
+    assert empty_db.upgrade() == HEAD
 
     empty_db.check_current()
-    assert _tables(empty_db) >= ADDED_BY_HEAD
+    assert _scoped_tables(empty_db) == set(SCOPED_BY_HEAD)
     assert [v.version for v in list_model_versions(empty_db)] == ["v1"]
     kept = get_prediction(empty_db, team_id="T1", channel_id="C1", message_ts="1700000000.000100")
     assert kept is not None and kept.label == "negative"
     assert acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
     assert enqueue(empty_db, writes=[REACTION]) == 1
-    assert create_api_token(empty_db, name="ci", token_digest=DIGEST).name == "ci"
+    old = use_api_token(empty_db, token_digest=DIGEST)
+    assert old is not None and old.scope is ALL_WORKSPACES  # it saw every workspace before
+    scoped = create_api_token(empty_db, name="ci", token_digest="cd" * 32, team_id="T1")
+    assert scoped.scope == "T1"
 
 
 def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
@@ -97,19 +118,22 @@ def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
     seed_model(empty_db)
     acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
     enqueue(empty_db, writes=[REACTION])
-    create_api_token(empty_db, name="ci", token_digest=DIGEST)
+    create_api_token(empty_db, name="ops", token_digest=DIGEST, team_id=ALL_WORKSPACES)
+    create_api_token(empty_db, name="ci", token_digest="cd" * 32, team_id="T1")
 
     assert empty_db.downgrade("-1") == PREVIOUS
 
-    assert not ADDED_BY_HEAD & _tables(empty_db)
+    assert not _scoped_tables(empty_db)
     assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # older data stays
     assert not acquire_lease(empty_db, name="retrain", holder="other", ttl_seconds=5)
     assert enqueue(empty_db, writes=[REACTION]) == 0  # the outbox (0003) kept its row
-    with pytest.raises(SchemaOutdated, match=r"missing table.*triagebot db upgrade"):
-        create_api_token(empty_db, name="ci", token_digest=DIGEST)
+    with empty_db.engine.connect() as connection:  # a one-workspace token is not widened
+        assert connection.execute(text("SELECT name FROM api_tokens")).scalars().all() == ["ops"]
 
-    assert empty_db.upgrade() == "0004"
-    assert create_api_token(empty_db, name="ci", token_digest=DIGEST).name == "ci"
+    assert empty_db.upgrade() == HEAD
+    again = use_api_token(empty_db, token_digest=DIGEST)
+    assert again is not None and again.scope is ALL_WORKSPACES
+    assert use_api_token(empty_db, token_digest="cd" * 32) is None
 
 
 def test_downgrade_to_base_removes_every_table(empty_db: Database) -> None:

@@ -39,6 +39,7 @@ from storage.repositories import (
     retry_at,
     set_channel_settings,
 )
+from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import count, prediction, seed_model, snapshot
 
 
@@ -184,7 +185,7 @@ def test_a_permanent_failure_is_kept_with_its_reason_for_admins(db: Database) ->
 
     assert failed.status == "failed" and failed.last_error == "channel_not_found"
     assert failed.payload == {}
-    assert len(list_failed(db)) == 2
+    assert len(list_failed(db, team_id=ALL_WORKSPACES)) == 2
     assert claim_due(db, holder="a") == []
 
 
@@ -220,7 +221,7 @@ def test_overdue_rows_expire_and_old_finished_rows_are_purged(db: Database) -> N
 
     assert purge_outbox(db, older_than=utcnow() - timedelta(hours=1)) == 0
     assert purge_outbox(db, older_than=utcnow() + timedelta(seconds=1)) == 2
-    assert list_outbox(db) == []
+    assert list_outbox(db, team_id=ALL_WORKSPACES) == []
 
 
 # ---------------------------------------------------------------- alerts and digests
@@ -235,8 +236,8 @@ def _alert_messages(db: Database, n: int, **alert_overrides: object) -> None:
 def test_a_burst_of_alerts_folds_into_one_digest(db: Database) -> None:
     _alert_messages(db, 10, digest_after=3)
 
-    singles = [r for r in list_outbox(db) if r.method == "alert"]
-    digests = [r for r in list_outbox(db) if r.method == "digest"]
+    singles = [r for r in list_outbox(db, team_id=ALL_WORKSPACES) if r.method == "alert"]
+    digests = [r for r in list_outbox(db, team_id=ALL_WORKSPACES) if r.method == "digest"]
     assert len(singles) == 3 and len(digests) == 1
     digest = get_digest(db, digest_id=int(digests[0].payload["digest_id"]))
     assert digest is not None and digest.version == 7
@@ -330,7 +331,7 @@ def test_deleting_a_workspace_deletes_its_outbox_alerts_digests_and_pacing(db: D
 
     delete_workspace(db, team_id="T1")
 
-    assert [r.team_id for r in list_outbox(db)] == ["T2"]
+    assert [r.team_id for r in list_outbox(db, team_id=ALL_WORKSPACES)] == ["T2"]
     assert count(db, "alerts") == count(db, "alert_digests") == count(db, "slack_pacing") == 0
 
 

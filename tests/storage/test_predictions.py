@@ -16,6 +16,7 @@ from storage.repositories import (
     record_predictions,
     set_channel_settings,
 )
+from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import count, prediction, seed_model
 
 
@@ -75,11 +76,17 @@ def test_recent_and_counts_by_day(db: Database) -> None:
     for i, label in enumerate(["negative", "negative", "positive"]):
         record_prediction(db, **prediction(message_ts=f"1.{i}", label=label, team_id=f"T{i % 2}"))
     since = datetime.now(UTC) - timedelta(hours=1)
-    assert len(recent_predictions(db, since=since)) == 3
+    assert len(recent_predictions(db, team_id=ALL_WORKSPACES, since=since)) == 3
     assert {p.team_id for p in recent_predictions(db, since=since, team_id="T0")} == {"T0"}
-    assert recent_predictions(db, since=datetime.now(UTC) + timedelta(hours=1)) == []
+    assert (
+        recent_predictions(db, team_id=ALL_WORKSPACES, since=datetime.now(UTC) + timedelta(hours=1))
+        == []
+    )
     today = datetime.now(UTC).date()
-    assert label_counts_by_day(db, since=since) == [(today, "negative", 2), (today, "positive", 1)]
+    assert label_counts_by_day(db, team_id=ALL_WORKSPACES, since=since) == [
+        (today, "negative", 2),
+        (today, "positive", 1),
+    ]
 
 
 def test_a_batch_is_recorded_in_one_call_and_redelivery_writes_nothing(db: Database) -> None:

@@ -28,6 +28,7 @@ from storage.repositories import (
     record_prediction,
     set_channel_settings,
 )
+from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import count, prediction, seed_model
 
 
@@ -53,7 +54,7 @@ def _message(db: Database, ts: str, text: str, **ids: str) -> dict[str, str]:
 
 
 def _texts(db: Database) -> list[str]:
-    return sorted(str(f.text) for f in list_feedback(db) if f.text)
+    return sorted(str(f.text) for f in list_feedback(db, team_id=ALL_WORKSPACES) if f.text)
 
 
 def test_text_is_kept_until_its_retention_deadline(db: Database) -> None:
@@ -88,7 +89,7 @@ def test_the_purge_job_deletes_expired_text_and_keeps_labels(db: Database) -> No
     assert gone is not None and gone.text is None and gone.label == "negative"
     kept = get_prediction(db, **fresh)
     assert kept is not None and kept.text == "a fresh complaint"
-    assert [(f.label, f.text, f.message_ts) for f in list_feedback(db)] == [
+    assert [(f.label, f.text, f.message_ts) for f in list_feedback(db, team_id=ALL_WORKSPACES)] == [
         ("negative", None, "1.1")
     ]
 
@@ -111,10 +112,14 @@ def test_deleting_a_message_deletes_its_stored_text(db: Database) -> None:
 
     assert delete_message_text(db, **deleted) == 2  # the text and the reply quoting it
 
-    assert count(db, "message_texts") == 1 and list_approved_replies(db) == []
+    assert (
+        count(db, "message_texts") == 1 and list_approved_replies(db, team_id=ALL_WORKSPACES) == []
+    )
     gone = get_prediction(db, **deleted)
     assert gone is not None and gone.text is None and gone.label == "negative"
-    assert [(f.label, f.text) for f in list_feedback(db)] == [("positive", None)]
+    assert [(f.label, f.text) for f in list_feedback(db, team_id=ALL_WORKSPACES)] == [
+        ("positive", None)
+    ]
     kept = get_prediction(db, **other)
     assert kept is not None and kept.text == "keep me"
     assert delete_message_text(db, **deleted) == 0  # a redelivered deletion is harmless
@@ -165,7 +170,7 @@ def _rows_of(db: Database, team_id: str) -> dict[str, Any]:
         "predictions": get_prediction(
             db, team_id=team_id, channel_id="C1", message_ts=f"1.{team_id}"
         ),
-        "feedback": [f for f in list_feedback(db) if f.team_id == team_id],
+        "feedback": [f for f in list_feedback(db, team_id=ALL_WORKSPACES) if f.team_id == team_id],
         "replies": list_approved_replies(db, team_id=team_id),
         "channels": list_channel_settings(db, team_id=team_id),
         "installation": store.find_installation(enterprise_id=None, team_id=team_id),
@@ -209,7 +214,7 @@ def test_approved_replies_keep_customer_text_only_where_the_channel_stores_text(
     _reply(db, "C2", "ids only here")
     _reply(db, "C3", "unconfigured here")  # unknown channels default to ids_only
 
-    replies = {r.channel_id: r for r in list_approved_replies(db)}
+    replies = {r.channel_id: r for r in list_approved_replies(db, team_id=ALL_WORKSPACES)}
     assert replies["C1"].message_text == "stored here"
     assert replies["C2"].message_text is None and replies["C3"].message_text is None
     assert replies["C2"].reply_text == "reply to ids only here"  # the team's own text stays
@@ -233,7 +238,7 @@ def test_the_purge_clears_customer_text_of_approved_replies_past_retention(
 
     assert purge_expired_texts(db) == 1
 
-    replies = {r.message_ts: r for r in list_approved_replies(db)}
+    replies = {r.message_ts: r for r in list_approved_replies(db, team_id=ALL_WORKSPACES)}
     assert replies["1.1"].message_text is None
     assert replies["1.1"].reply_text == "reply to an old complaint"
     assert replies["1.2"].message_text == "a fresh complaint"

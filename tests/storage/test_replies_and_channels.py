@@ -15,6 +15,7 @@ from storage.repositories import (
     set_channel_settings,
     update_channel_settings,
 )
+from storage.workspaces import ALL_WORKSPACES
 
 
 def test_an_edited_draft_stores_both_versions(db: Database) -> None:
@@ -38,7 +39,7 @@ def test_an_edited_draft_stores_both_versions(db: Database) -> None:
         reply_text="You're welcome!",
     )
 
-    newest_first = list_approved_replies(db)
+    newest_first = list_approved_replies(db, team_id=ALL_WORKSPACES)
     assert newest_first == [plain, stored]
     assert (stored.draft_text, stored.reply_text) == (
         "Sorry! We'll check.",
@@ -47,7 +48,7 @@ def test_an_edited_draft_stores_both_versions(db: Database) -> None:
     assert stored.model == "smollm2-135m" and stored.message_ts == "1.1"
     assert plain.draft_text is None and plain.created_at.tzinfo is not None
     assert list_approved_replies(db, team_id="T2") == []
-    assert list_approved_replies(db, limit=1) == [plain]
+    assert list_approved_replies(db, team_id=ALL_WORKSPACES, limit=1) == [plain]
 
 
 def test_channel_settings_round_trip(db: Database) -> None:
@@ -91,7 +92,9 @@ def test_channel_settings_round_trip(db: Database) -> None:
     assert (replaced.mode, replaced.privacy_mode) == ("tag", "ids_only")  # the defaults again
     set_channel_settings(db, team_id="T1", channel_id="C0", enabled=True, set_by="UC")
     set_channel_settings(db, team_id="T2", channel_id="C9", enabled=False, set_by="UD")
-    assert [(c.team_id, c.channel_id) for c in list_channel_settings(db)] == [
+    assert [
+        (c.team_id, c.channel_id) for c in list_channel_settings(db, team_id=ALL_WORKSPACES)
+    ] == [
         ("T1", "C0"),
         ("T1", "C1"),
         ("T2", "C9"),

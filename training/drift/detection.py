@@ -172,20 +172,23 @@ def _confidence(record: PredictionRecord) -> float:
 def check_drift(
     db: Database, settings: TrainingSettings, *, stats: TrainingStats, now: datetime
 ) -> DriftReport:
-    """Compute drift over the last window (and the one before, for the confidence trend)."""
+    """Compute drift over the last window (and the one before, for the confidence trend), over
+    every workspace: they share the model."""
     window = timedelta(days=settings.drift_window_days)
     since = now - window
-    rows = repo.recent_predictions(db, since=now - 2 * window)
+    rows = repo.recent_predictions(db, team_id=repo.ALL_WORKSPACES, since=now - 2 * window)
     current = [r for r in rows if as_utc(r.created_at) >= as_utc(since)]
     previous = [r for r in rows if as_utc(r.created_at) < as_utc(since)]
-    feedback_texts = [f.text for f in repo.list_feedback(db, since=since) if f.text]
+    feedback_texts = [
+        f.text for f in repo.list_feedback(db, team_id=repo.ALL_WORKSPACES, since=since) if f.text
+    ]
     texts = [str(r.text) for r in current if getattr(r, "text", None)] + feedback_texts
     baseline = _mean([_confidence(r) for r in previous]) if len(previous) >= 10 else None
     return compute_drift(
         labels=[r.label for r in current],
         confidences=[_confidence(r) for r in current],
         texts=texts,
-        correction_rate=repo.correction_rate(db, since=since),
+        correction_rate=repo.correction_rate(db, team_id=repo.ALL_WORKSPACES, since=since),
         stats=stats,
         thresholds=DriftThresholds.from_settings(settings),
         baseline_confidence=baseline,
@@ -223,7 +226,7 @@ def run_drift_check(
         logger.info("drift check: %s", describe(report))
         return report
     since = active.activated_at or active.created_at
-    new_feedback = repo.count_feedback(db, since=since)
+    new_feedback = repo.count_feedback(db, team_id=repo.ALL_WORKSPACES, since=since)
     message = f"{describe(report)}; {new_feedback} feedback since {active.version} went live"
     if start_retrain is not None and new_feedback >= settings.training.retrain_min_feedback:
         started = start_retrain("drift")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.database import Database
-from storage.repositories import list_approved_replies
+from storage.repositories import ALL_WORKSPACES, list_approved_replies
 from training.errors import DataError
 
 logger = logging.getLogger(__name__)
@@ -60,10 +60,13 @@ def load_pairs(path: Path | str) -> list[Pair]:
         else:
             with path.open(encoding="utf-8", newline="") as handle:
                 rows = list(csv.DictReader(handle))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, csv.Error) as exc:
+    # ValueError: bad JSON, or a number of more than 4,300 digits; RecursionError: deep nesting.
+    except (OSError, ValueError, RecursionError, csv.Error) as exc:
         raise DataError(f"cannot read pairs from {path}: {exc}") from exc
     pairs = []
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
+        if not isinstance(row, dict):
+            raise DataError(f"{path} row {number}: expected an object with message and reply")
         message, reply = _pick(row, MESSAGE_COLUMNS), _pick(row, REPLY_COLUMNS)
         if message is None or reply is None:
             raise DataError(
@@ -106,12 +109,13 @@ def split_pairs(
 
 
 def approved_pairs(db: Database, *, repeat: int = 3, limit: int = 5000) -> list[Pair]:
-    """The team's approved replies (what agents actually posted) as training pairs.
+    """Every workspace's approved replies (what agents actually posted) as training pairs: the
+    generator is one model shared by the instance, like the classifier.
 
     Each appears `repeat` times: a few hundred of a team's own replies should pull a model
     trained on thousands of generic pairs towards the team's wording.
     """
-    found = list_approved_replies(db, limit=limit)
+    found = list_approved_replies(db, team_id=ALL_WORKSPACES, limit=limit)
     # A reply whose customer text was not kept (privacy mode, retention) has no pair to train on.
     pairs = [Pair(r.message_text, r.reply_text, intent="approved") for r in found if r.message_text]
     logger.info("%d approved replies added to the training pairs (x%d)", len(pairs), repeat)

@@ -59,7 +59,7 @@ def take_snapshot(
     db: Database, settings: CoreSettings, base_data: DatasetDict | None
 ) -> tuple[Snapshot, DatasetDict]:
     data, train_rows, test_rows = load_base(settings, base_data)
-    feedback = repo.list_feedback(db)
+    feedback = repo.list_feedback(db, team_id=repo.ALL_WORKSPACES)
     config = SnapshotConfig.from_settings(settings.training)
     snapshot = build_snapshot(train_rows, test_rows, feedback, now=datetime.now(UTC), config=config)
     return snapshot, data

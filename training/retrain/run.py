@@ -78,7 +78,7 @@ def _enough_feedback(
     db: Database, settings: CoreSettings, active: ModelVersionRecord
 ) -> tuple[bool, str]:
     since = active.activated_at or active.created_at
-    new = repo.count_feedback(db, since=since)
+    new = repo.count_feedback(db, team_id=repo.ALL_WORKSPACES, since=since)
     need = settings.training.retrain_min_feedback
     return new >= need, f"{new} new feedback since {active.version} went live (need {need})"
 

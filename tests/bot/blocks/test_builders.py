@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 
@@ -104,17 +105,17 @@ def test_home_for_admins_shows_versions_mix_drift_and_buttons() -> None:
         activated_at=now,
     )
     drift = DriftReportRecord(id=1, created_at=now, metrics={}, fired=["label_psi"])
-    view = build_home_view(
-        HomeData(
-            watched=[],
-            is_admin=True,
-            versions=[version],
-            label_mix={"negative": 3, "positive": 1},
-            feedback_week=2,
-            feedback_total=5,
-            drift=drift,
-        )
+    data = HomeData(
+        watched=[],
+        is_admin=True,
+        manages_models=True,
+        versions=[version],
+        label_mix={"negative": 3, "positive": 1},
+        feedback_week=2,
+        feedback_total=5,
+        drift=drift,
     )
+    view = build_home_view(data)
     text = json.dumps(view)
     for part in (
         "clf-2",
@@ -123,6 +124,11 @@ def test_home_for_admins_shows_versions_mix_drift_and_buttons() -> None:
         "label_psi",
         "2026-11-02 09:30",
         "home_rollback",
+        "home_retrain",
     ):
         assert part in text
     assert len(view["blocks"]) <= 100
+    # A workspace admin who is not an operator sees the model's status but no model buttons.
+    admin_only = json.dumps(build_home_view(dataclasses.replace(data, manages_models=False)))
+    assert "clf-2" in admin_only and "home_channel_settings" in admin_only
+    assert "home_rollback" not in admin_only and "home_retrain" not in admin_only

@@ -13,14 +13,14 @@ import pytest
 from storage.database import Database
 from tests.bot.cli.helpers import TRIAGEBOT, CliRunner, cli_env
 
-BEHIND = "the database schema is at revision 0003, the code needs 0004: run `triagebot db upgrade`"
+BEHIND = "the database schema is at revision 0004, the code needs 0005: run `triagebot db upgrade`"
 
 
 @pytest.fixture
 def behind_url(empty_database_url: str) -> str:
-    """A database migrated only to the previous revision (0003)."""
+    """A database migrated only to the previous revision (0004)."""
     database = Database.from_url(empty_database_url)
-    database.upgrade("0003")
+    database.upgrade("0004")
     database.dispose()
     return empty_database_url
 
@@ -46,10 +46,10 @@ def test_upgrade_an_empty_database_then_current(
     ]
 
     upgraded = cli("db", "upgrade")
-    assert upgraded.code == 0 and upgraded.out.strip().endswith("is at revision 0004")
+    assert upgraded.code == 0 and upgraded.out.strip().endswith("is at revision 0005")
 
     after = cli("db", "current")
-    assert after.code == 0 and "revision 0004" in after.out and after.err == ""
+    assert after.code == 0 and "revision 0005" in after.out and after.err == ""
 
 
 def test_upgrade_from_the_previous_revision(

@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from storage.database import Database
 from storage.orm import FeedbackRow
 from storage.repositories import list_feedback, record_feedback, set_channel_settings
+from storage.workspaces import ALL_WORKSPACES
 from tests.bot.cli.helpers import CliRunner
 from tests.storage.helpers import snapshot
 from training.data.labelled import load_labelled
@@ -27,7 +28,15 @@ TYPED = [
 
 def _seed(db: Database) -> None:
     for number, (text, label, note) in enumerate(TYPED):
-        record_feedback(db, label=label, source="modal", user_id=f"U{number}", text=text, note=note)
+        record_feedback(
+            db,
+            team_id=None,
+            label=label,
+            source="modal",
+            user_id=f"U{number}",
+            text=text,
+            note=note,
+        )
     set_channel_settings(
         db, team_id="T1", channel_id="C1", enabled=True, privacy_mode="store_text", set_by="UA"
     )
@@ -88,9 +97,11 @@ def test_export_then_import_round_trips(
 
     assert imported.code == 0, imported.err
     assert imported.out.strip() == f"imported 4 labelled rows from {target}"
-    assert {(f.text, f.label, f.note) for f in list_feedback(db)} == expected
+    assert {
+        (f.text, f.label, f.note) for f in list_feedback(db, team_id=ALL_WORKSPACES)
+    } == expected
     again = cli("feedback", "import", str(target))  # the same file twice: no duplicates
-    assert again.code == 0 and len(list_feedback(db)) == 4
+    assert again.code == 0 and len(list_feedback(db, team_id=ALL_WORKSPACES)) == 4
 
 
 def test_export_to_stdout_and_all_rows(cli: CliRunner, db: Database) -> None:
@@ -123,7 +134,9 @@ def test_csv_export_neutralises_formulas_typed_in_slack(
     cli: CliRunner, db: Database, tmp_path: Path
 ) -> None:
     for text in [*FORMULAS, "plain words"]:
-        record_feedback(db, label="negative", source="modal", user_id="U1", text=text, note=text)
+        record_feedback(
+            db, team_id=None, label="negative", source="modal", user_id="U1", text=text, note=text
+        )
     target = tmp_path / "feedback.csv"
 
     exported = cli("feedback", "export", "--format", "csv", "--output", str(target))
@@ -139,7 +152,7 @@ def test_csv_export_neutralises_formulas_typed_in_slack(
     imported = cli("feedback", "import", str(target))
 
     assert imported.code == 0, imported.err
-    assert {(f.text, f.note) for f in list_feedback(db)} == {
+    assert {(f.text, f.note) for f in list_feedback(db, team_id=ALL_WORKSPACES)} == {
         (text, text) for text in [*FORMULAS, "plain words"]
     }
 
@@ -206,7 +219,7 @@ def test_a_file_train_accepts_imports_too(cli: CliRunner, db: Database, tmp_path
 
         assert imported.code == 0, imported.err
         assert imported.out.strip() == f"imported 3 labelled rows from {path}"
-    assert {(f.text, f.label) for f in list_feedback(db)} == {
+    assert {(f.text, f.label) for f in list_feedback(db, team_id=ALL_WORKSPACES)} == {
         ("refund please", "negative"),
         ("ok", "neutral"),
         ("great", "positive"),

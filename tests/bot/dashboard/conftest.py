@@ -87,14 +87,14 @@ def stored(monkeypatch: pytest.MonkeyPatch, model_dir: Path) -> None:
     )
     repo = fake_repo(
         get_active_model_version=lambda db, *, kind: active if kind == "classifier" else None,
-        label_counts_by_day=lambda db, *, since: [
+        label_counts_by_day=lambda db, *, team_id, since: [
             (today, "negative", 3),
             (today, "positive", 1),
             (today - timedelta(days=40), "neutral", 9),
         ],
         latest_drift_report=lambda db: drift,
-        count_feedback=lambda db, *, since=None: 7 if since is None else 4,
-        correction_rate=lambda db, *, since: 0.125,
+        count_feedback=lambda db, *, team_id, since=None: 7 if since is None else 4,
+        correction_rate=lambda db, *, team_id, since: 0.125,
         list_training_runs=lambda db, *, limit=20: [run],
     )
     monkeypatch.setattr(overview, "_repo", lambda: repo)

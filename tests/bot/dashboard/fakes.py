@@ -131,12 +131,12 @@ def fake_repo(**overrides: Any) -> SimpleNamespace:
     """A stand-in for `storage.repositories` with empty answers unless overridden."""
     base: dict[str, Any] = {
         "get_active_model_version": lambda db, *, kind: None,
-        "label_counts_by_day": lambda db, *, since: [],
+        "label_counts_by_day": lambda db, *, team_id, since: [],
         "latest_drift_report": lambda db: None,
-        "count_feedback": lambda db, *, since=None: 0,
-        "correction_rate": lambda db, *, since: None,
+        "count_feedback": lambda db, *, team_id, since=None: 0,
+        "correction_rate": lambda db, *, team_id, since: None,
         "list_training_runs": lambda db, *, limit=20: [],
-        "list_failed": lambda db, *, team_id=None, limit=20: [],
+        "list_failed": lambda db, *, team_id, limit=20: [],
     }
     base.update(overrides)
     return SimpleNamespace(**base)

@@ -46,7 +46,12 @@ def seed_dashboard(db: Database, *, version: str, path: Path, days: int = 30) ->
     count = _predictions(db, version, days)
     for index, label in enumerate(("negative", "positive", "neutral")):
         repo.record_feedback(
-            db, label=label, source="modal", user_id=f"U{index}", text=f"message {index}"
+            db,
+            team_id=None,
+            label=label,
+            source="modal",
+            user_id=f"U{index}",
+            text=f"message {index}",
         )
     run = repo.start_training_run(db, trigger="schedule")
     repo.finish_training_run(

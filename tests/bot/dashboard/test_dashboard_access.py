@@ -178,18 +178,21 @@ def test_api_token_create_use_and_revoke(
     cli = CliRunner(
         monkeypatch, capsys, DATABASE_URL=str(sqlite_db.engine.url), DATA_DIR=str(tmp_path)
     )
-    created = cli("api-token", "create", "ci-nightly")
+    unscoped = cli("api-token", "create", "ci-nightly")  # whose data? one of the two is required
+    assert unscoped.code == 2 and "--team" in unscoped.err
+    created = cli("api-token", "create", "ci-nightly", "--all-workspaces")
     assert created.code == 0, created.err
     token = created.out.strip()
     assert token.startswith(auth.API_TOKEN_PREFIX) and len(token) > 40
     assert "shown only this once" in created.err
-    assert cli("api-token", "create", "ci-nightly").code == 1  # names are unique
+    assert cli("api-token", "create", "ci-nightly", "--team", "T1").code == 1  # names are unique
 
     app = make_app(make_services(make_settings(tmp_path), sqlite_db))
     used = classify(app.test_client(), token)
     assert used.status_code == 200 and used.get_json()["label"] == "positive"
     listed = cli("api-token", "list")
-    assert "ci-nightly" in listed.out and "never" not in listed.out and token not in listed.out
+    assert "ci-nightly\tevery workspace" in listed.out and "never" not in listed.out
+    assert token not in listed.out
     with sqlite_db.session() as session:
         stored = session.execute(text("SELECT token_digest FROM api_tokens")).scalars().all()
     assert stored == [auth.secret_digest(token)]  # only the digest is kept

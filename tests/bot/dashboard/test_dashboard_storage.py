@@ -9,6 +9,7 @@ import pytest
 from bot.dashboard import overview
 from bot.services import Services
 from storage.database import Database
+from storage.workspaces import ALL_WORKSPACES
 from tests.bot.dashboard.fakes import make_services, make_settings
 
 
@@ -26,7 +27,7 @@ def seeded(tmp_path: Path, sqlite_db: Database) -> Services:
 
 
 def test_overview_reads_every_section_from_storage(seeded: Services) -> None:
-    data = overview.collect(seeded)
+    data = overview.collect(seeded, scope=ALL_WORKSPACES)
     assert data.problems == []
     assert data.classifier.version == "clf-test-1"
     assert ("macro_f1", "0.712") in data.classifier.metrics

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from storage import repositories as repo
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.slack import TEAM_ID, BotHarness
 
 
@@ -120,7 +121,7 @@ def test_triage_status_lists_versions_and_feedback(bot: BotHarness) -> None:
 def test_admin_commands_refuse_non_admins(bot: BotHarness) -> None:
     bot.command("/triage", "retrain", user_id="U0PLAIN")
     (call,) = bot.slack.wait_for("response_url")
-    assert "only workspace admins" in call.params["text"]
+    assert "Only workspace admins" in call.params["text"]
     assert bot.retrainer.requests == []
     assert bot.slack.calls_to("users.info")[0].params["user"] == "U0PLAIN"
 
@@ -133,7 +134,7 @@ def test_admin_retrain_starts_and_is_recorded(bot: BotHarness) -> None:
     assert bot.retrainer.requests == [("admin", "U0ADMIN")]
     dm = bot.slack.wait_for("chat.postMessage")[0]
     assert dm.params["channel"] == "U0ADMIN"
-    actions = repo.list_admin_actions(bot.services.db)
+    actions = repo.list_admin_actions(bot.services.db, team_id=ALL_WORKSPACES)
     assert [a.action for a in actions] == ["retrain"]
 
 

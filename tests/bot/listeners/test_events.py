@@ -8,6 +8,7 @@ import logging
 import pytest
 
 from storage import repositories as repo
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.slack import (
     BOT_ID,
     BOT_USER_ID,
@@ -179,7 +180,7 @@ def test_deleting_a_customer_message_deletes_the_approved_reply_quoting_it(
         block_action("draft_post", _draft_post_value(draft["blocks"]), response_url=url)
     )
     watched.settle()
-    (reply,) = repo.list_approved_replies(db)
+    (reply,) = repo.list_approved_replies(db, team_id=ALL_WORKSPACES)
     assert reply.message_text == "my order never arrived"
     deleted = {
         "type": "message",
@@ -191,7 +192,7 @@ def test_deleting_a_customer_message_deletes_the_approved_reply_quoting_it(
     }
     watched.event(deleted, event_id="E21")
     watched.settle()
-    assert repo.list_approved_replies(db) == []
+    assert repo.list_approved_replies(db, team_id=ALL_WORKSPACES) == []
 
 
 def test_suggest_mode_drafts_into_the_thread(watched: BotHarness) -> None:

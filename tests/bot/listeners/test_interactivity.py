@@ -8,6 +8,7 @@ import pytest
 
 from bot.payloads import encode
 from storage import repositories as repo
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.slack import (
     TEAM_ID,
     BotHarness,
@@ -39,7 +40,7 @@ def test_wrong_label_click_and_modal_leave_one_feedback_row(bot: BotHarness) -> 
     response = bot.interact(submission)
     bot.settle()
     assert json.loads(response.body)["response_action"] == "update"  # the short confirmation
-    (row,) = repo.list_feedback(bot.services.db)
+    (row,) = repo.list_feedback(bot.services.db, team_id=ALL_WORKSPACES)
     assert (row.label, row.predicted_label, row.note, row.source) == (
         "neutral",
         "negative",
@@ -51,7 +52,7 @@ def test_wrong_label_click_and_modal_leave_one_feedback_row(bot: BotHarness) -> 
 def test_relabel_without_a_label_shows_an_error(bot: BotHarness) -> None:
     response = bot.interact(view_submission("relabel_submit", {"label": {}}))
     assert json.loads(response.body)["response_action"] == "errors"
-    assert repo.list_feedback(bot.services.db) == []
+    assert repo.list_feedback(bot.services.db, team_id=ALL_WORKSPACES) == []
 
 
 def test_correct_click_records_and_confirms(bot: BotHarness) -> None:
@@ -59,7 +60,9 @@ def test_correct_click_records_and_confirms(bot: BotHarness) -> None:
     bot.interact(block_action("feedback_correct", value, response_url=bot.slack.response_url()))
     bot.settle()
     assert "Thanks" in bot.slack.calls_to("response_url")[0].params["text"]
-    assert [r.label for r in repo.list_feedback(bot.services.db)] == ["positive"]
+    assert [r.label for r in repo.list_feedback(bot.services.db, team_id=ALL_WORKSPACES)] == [
+        "positive"
+    ]
 
 
 def test_feedback_with_malformed_value_says_it_expired(bot: BotHarness) -> None:
@@ -88,7 +91,7 @@ def test_post_draft_posts_in_thread_and_stores_the_reply(bot: BotHarness) -> Non
     (post,) = bot.slack.calls_to("chat.postMessage")
     assert (post.params["channel"], post.params["thread_ts"]) == ("C0SUPPORT", "1.1")
     assert bot.slack.calls_to("response_url")[0].params["replace_original"] is True
-    (reply,) = repo.list_approved_replies(bot.services.db)
+    (reply,) = repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES)
     assert reply.reply_text == "Sorry, checking now."
 
 
@@ -100,7 +103,7 @@ def test_posted_reply_cannot_ping_the_channel(bot: BotHarness) -> None:
     (post,) = bot.slack.calls_to("chat.postMessage")
     escaped = "&lt;!channel&gt; see &lt;https://evil.example|this&gt; &amp; more"
     assert post.params["text"] == escaped
-    (reply,) = repo.list_approved_replies(bot.services.db)
+    (reply,) = repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES)
     assert reply.reply_text == draft  # stored as written
 
 
@@ -109,7 +112,7 @@ def test_post_draft_where_the_bot_is_not_in_the_channel(bot: BotHarness) -> None
     bot.interact(block_action("draft_post", draft_value(), response_url=bot.slack.response_url()))
     bot.settle()
     assert "Invite me" in bot.slack.calls_to("response_url")[0].params["text"]
-    assert repo.list_approved_replies(bot.services.db) == []
+    assert repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES) == []
 
 
 def test_edit_draft_opens_modal_and_submit_stores_both_versions(bot: BotHarness) -> None:
@@ -125,7 +128,7 @@ def test_edit_draft_opens_modal_and_submit_stores_both_versions(bot: BotHarness)
     bot.settle()
     assert bot.slack.calls_to("chat.postMessage")[0].params["text"] == "Edited reply."
     assert "edited and posted" in bot.slack.wait_for("response_url")[0].params["text"]
-    (reply,) = repo.list_approved_replies(bot.services.db)
+    (reply,) = repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES)
     assert (reply.reply_text, reply.draft_text) == ("Edited reply.", "Sorry, checking now.")
 
 
@@ -215,9 +218,9 @@ def test_forged_team_in_a_button_value_cannot_write_into_another_workspace(
         )
     )
     bot.settle()
-    (row,) = repo.list_feedback(bot.services.db)
+    (row,) = repo.list_feedback(bot.services.db, team_id=ALL_WORKSPACES)
     assert (row.team_id, row.channel_id, row.message_ts) == (TEAM_ID, "C0SUPPORT", "5.5")
-    (reply,) = repo.list_approved_replies(bot.services.db)
+    (reply,) = repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES)
     assert reply.team_id == TEAM_ID
     assert repo.list_approved_replies(bot.services.db, team_id=FORGED_TEAM) == []
 
@@ -232,9 +235,9 @@ def test_forged_team_in_private_metadata_cannot_write_into_another_workspace(
     reply = {"type": "plain_text_input", "value": "Edited."}
     bot.interact(view_submission("draft_edit_submit", {"reply": reply}, private_metadata=metadata))
     bot.settle()
-    (row,) = repo.list_feedback(bot.services.db)
+    (row,) = repo.list_feedback(bot.services.db, team_id=ALL_WORKSPACES)
     assert (row.team_id, row.message_ts) == (TEAM_ID, "5.6")
-    (posted,) = repo.list_approved_replies(bot.services.db)
+    (posted,) = repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES)
     assert posted.team_id == TEAM_ID
 
 

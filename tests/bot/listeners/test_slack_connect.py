@@ -13,6 +13,7 @@ from bot.auto_triage import is_external_author
 from bot.listeners.actions import HOME_MEMBERS_ONLY
 from models.types import Draft
 from storage import repositories as repo
+from storage.workspaces import ALL_WORKSPACES
 from tests.fixtures.fake_slack import CUSTOMER_TEAM_ID, customer_message_event, shared_event_body
 from tests.fixtures.slack import TEAM_ID, BotHarness, block_action, message_event
 
@@ -220,7 +221,7 @@ def test_someone_from_another_organisation_cannot_act_on_a_draft(
     assert not answer.params.get("delete_original") and not answer.params.get("replace_original")
     assert bot.slack.calls_to("chat.postMessage") == []
     assert bot.slack.calls_to("views.open") == []
-    assert repo.list_approved_replies(bot.services.db) == []
+    assert repo.list_approved_replies(bot.services.db, team_id=ALL_WORKSPACES) == []
 
 
 # ---------------------------------------------------------------- unchanged elsewhere

@@ -12,6 +12,7 @@ from bot.dashboard import overview
 from storage import repositories as repo
 from storage.database import Database
 from storage.records import AlertRecord, DigestRecord, OutboxRecord
+from storage.workspaces import ALL_WORKSPACES
 from tests.bot.dashboard.fakes import make_services, make_settings
 from tests.fixtures.slack import mrkdwn_texts
 
@@ -96,7 +97,7 @@ def test_the_dashboard_lists_undelivered_writes(tmp_path: Path, sqlite_db: Datab
     [row] = repo.claim_due(sqlite_db, holder="h")
     repo.mark_failed(sqlite_db, row_id=row.id, holder="h", reason="not_in_channel")
 
-    data = overview.collect(make_services(make_settings(tmp_path), sqlite_db))
+    data = overview.collect(make_services(make_settings(tmp_path), sqlite_db), scope=ALL_WORKSPACES)
 
     assert data.problems == []
     assert [(r.team, r.method, r.error) for r in data.undelivered] == [

@@ -15,6 +15,7 @@ from bot.outbox import Outbox
 from models.types import Prediction
 from storage import repositories as repo
 from storage.database import Database
+from storage.workspaces import ALL_WORKSPACES
 from tests.bot.outbox.conftest import MODEL
 from tests.fixtures.slack import FakeSlack, mrkdwn_texts
 
@@ -73,4 +74,4 @@ def test_every_upset_customer_of_a_burst_is_named_once_in_the_escalation_channel
     shown = [text for m in messages for text in [m["text"], *mrkdwn_texts(m["blocks"])]]
     assert not [text for text in shown if "<!channel>" in text]  # customer text is escaped
     assert len(repo.list_alerts(model_db, team_id="T1")) == BURST
-    assert repo.list_failed(model_db) == []
+    assert repo.list_failed(model_db, team_id=ALL_WORKSPACES) == []

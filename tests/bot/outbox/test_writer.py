@@ -12,6 +12,7 @@ from bot.outbox import Outbox
 from models.types import Prediction
 from storage import repositories as repo
 from storage.database import Database
+from storage.workspaces import ALL_WORKSPACES
 from tests.bot.outbox.conftest import MODEL
 
 MakeOutbox = Callable[..., Outbox]
@@ -37,7 +38,7 @@ def negative(confidence: float = 0.9) -> Prediction:
 
 
 def keys(db: Database) -> set[str]:
-    return {row.key for row in repo.list_outbox(db)}
+    return {row.key for row in repo.list_outbox(db, team_id=ALL_WORKSPACES)}
 
 
 def test_the_outbox_is_what_job_handlers_expect(
@@ -68,7 +69,7 @@ def test_a_redelivered_job_writes_nothing_twice(
 
     assert not outbox.record_triage(job(), negative(), latency_ms=3.0)
 
-    assert len(repo.list_outbox(model_db)) == 2
+    assert len(repo.list_outbox(model_db, team_id=ALL_WORKSPACES)) == 2
 
 
 @pytest.mark.parametrize(
@@ -99,7 +100,7 @@ def test_replies_posts_views_and_admin_notices_are_rows(
     outbox.update_view(key="draft:3", team_id="T1", view_id="V1", view={"type": "modal"})
     outbox.notify_admins(key="retrain:9:1", text="started", response_url="https://hooks.example/a")
 
-    rows = {row.key: row for row in repo.list_outbox(model_db)}
+    rows = {row.key: row for row in repo.list_outbox(model_db, team_id=ALL_WORKSPACES)}
 
     assert set(rows) == {
         "draft:1",
@@ -125,7 +126,7 @@ def test_wait_idle_returns_once_everything_is_delivered(
     assert outbox.wait_idle(120)
 
     assert repo.count_pending(model_db) == 0
-    assert {row.status for row in repo.list_outbox(model_db)} == {"sent"}
+    assert {row.status for row in repo.list_outbox(model_db, team_id=ALL_WORKSPACES)} == {"sent"}
     idle = make_outbox(model_db, start=False)
     idle.post(key="p2", team_id="T1", channel_id="C1", text="hi")
     assert not idle.wait_idle(0.1)

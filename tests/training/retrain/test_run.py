@@ -45,7 +45,9 @@ def _activate(db: Database, model_dir: Path, tmp_path: Path) -> str:
 
 def _store_feedback(db: Database, rows: Sequence[tuple[str, str]]) -> None:
     for number, (text, label) in enumerate(rows):
-        repo.record_feedback(db, label=label, source="command", user_id=f"U{number % 4}", text=text)
+        repo.record_feedback(
+            db, team_id=None, label=label, source="command", user_id=f"U{number % 4}", text=text
+        )
 
 
 def test_better_candidate_is_registered_and_promoted(

@@ -1,8 +1,11 @@
-"""Many threads recording triaged messages into one SQLite file: queued writers against the
-obvious path (every thread asks SQLite for the write lock at once).
+"""Many threads recording triaged messages into one SQLite file: what the triage threads do
+(a micro-batch of messages in one transaction), against one transaction per message with queued
+writers, and the obvious path (every thread asks SQLite for the write lock at once).
 
-Each write is what a triage job stores: the prediction and its reaction row, one transaction
-(`storage.repositories.record_prediction` with an outbox write). Reported per mode: writes per
+Each write is what a triage job stores: the prediction and its reaction row (and for every third
+message an escalation alert, with its digest). Per message that is
+`storage.repositories.record_prediction`; batched, the threads share a `MicroBatcher` feeding
+`record_predictions`, as `bot.jobs.runtime.JobRuntime.record` does. Reported per mode: writes per
 second and the latency of one write (p50/p95/p99/max), from the same run.
 
     python -m benchmarks.bench_sqlite_writes [--threads 32] [--writes 40] [--report FILE]
@@ -11,6 +14,7 @@ second and the latency of one write (p50/p95/p99/max), from the same run.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import tempfile
@@ -22,17 +26,24 @@ from typing import Any
 
 import numpy as np
 
+from bot.jobs.batcher import MicroBatcher
 from storage import repositories as repo
 from storage.database import Database
 from storage.engine import build_engine
 
 ROOT = Path(__file__).resolve().parents[1]
-MODES = {"queued writers (default)": True, "every thread asks SQLite (baseline)": False}
+# mode: (writers take turns on a lock, a micro-batch per transaction)
+MODES = {
+    "micro-batch per transaction (triage default)": (True, True),
+    "one transaction per message, queued writers": (True, False),
+    "one transaction per message, every thread asks SQLite (baseline)": (False, False),
+}
+ESCALATION = "C0ESCALATE"
 
 
 def main() -> None:
     args = parse_args()
-    results = {name: run(queue, args) for name, queue in MODES.items()}
+    results = {name: run(queue, batched, args) for name, (queue, batched) in MODES.items()}
     report = {
         "command": f"python -m benchmarks.bench_sqlite_writes --threads {args.threads} "
         f"--writes {args.writes}",
@@ -53,13 +64,17 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def run(queue_writers: bool, args: argparse.Namespace) -> dict[str, Any]:
+def run(queue_writers: bool, batched: bool, args: argparse.Namespace) -> dict[str, Any]:
     """One mode on a fresh database file; every thread starts at the same moment."""
     with tempfile.TemporaryDirectory(prefix="bench-sqlite-") as tmp:
         engine = build_engine(f"sqlite:///{Path(tmp) / 'bench.db'}")
         db = Database(engine, queue_writers=queue_writers)
         db.upgrade()
         repo.register_model_version(db, kind="classifier", version="bench", path=".")
+        batcher: MicroBatcher[repo.PredictionWrite, bool] = MicroBatcher(
+            lambda writes: repo.record_predictions(db, writes), batch_size=32, max_wait=0
+        )
+        save = batcher.predict if batched else lambda write: record_one(db, write)
         start = threading.Barrier(args.threads + 1)
         latencies: list[float] = []
         lock = threading.Lock()
@@ -70,7 +85,7 @@ def run(queue_writers: bool, args: argparse.Namespace) -> dict[str, Any]:
             for n in range(args.writes):
                 ts = f"{index}.{n:06d}"
                 began = time.perf_counter()
-                record(db, ts)
+                save(triaged(ts, alert=n % 3 == 0))
                 mine.append(time.perf_counter() - began)
             with lock:
                 latencies.extend(mine)
@@ -103,7 +118,8 @@ def run(queue_writers: bool, args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def record(db: Database, ts: str) -> None:
+def triaged(ts: str, *, alert: bool) -> repo.PredictionWrite:
+    """A classified message with its reaction (and maybe an alert), as a triage job writes it."""
     reaction = repo.OutboxWrite(
         key=f"react:T1:C1:{ts}",
         method="reactions.add",
@@ -111,8 +127,7 @@ def record(db: Database, ts: str) -> None:
         channel_id="C1",
         payload={"channel": "C1", "timestamp": ts, "name": "rage"},
     )
-    repo.record_prediction(
-        db,
+    return repo.PredictionWrite(
         team_id="T1",
         channel_id="C1",
         message_ts=ts,
@@ -121,8 +136,18 @@ def record(db: Database, ts: str) -> None:
         scores={"negative": 0.9, "neutral": 0.05, "positive": 0.05},
         model_version="bench",
         latency_ms=5.0,
+        text="my order never arrived",
         outbox=[reaction],
+        alert=repo.AlertWrite(escalation_channel=ESCALATION, confidence=0.9, text="x")
+        if alert
+        else None,
     )
+
+
+def record_one(db: Database, write: repo.PredictionWrite) -> bool:
+    """The per-message path: one `record_prediction` call, one transaction."""
+    values = {f.name: getattr(write, f.name) for f in dataclasses.fields(write)}
+    return repo.record_prediction(db, **values)[1]
 
 
 def markdown(report: dict[str, Any]) -> str:

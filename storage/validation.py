@@ -34,13 +34,22 @@ PRIVACY_MODES = ("ids_only", "store_text")
 
 
 def text_field(name: str, value: str, *, max_len: int, allow_empty: bool = False) -> str:
-    """Return `value` if it is a string of at most `max_len` characters (non-empty unless allowed)."""
+    """Return `value` if it is a string of at most `max_len` characters (non-empty unless
+    allowed) that both engines can store: PostgreSQL refuses NUL in text, and a lone surrogate
+    (valid in JSON as `"\\ud800"`) is not UTF-8, so SQLite's driver fails on it."""
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be a string, got {type(value).__name__}")
     if not allow_empty and not value.strip():
         raise InvalidInput(f"{name} must not be empty")
     if len(value) > max_len:
         raise InvalidInput(f"{name} is {len(value)} characters long, the limit is {max_len}")
+    if "\x00" in value:
+        raise InvalidInput(f"{name} must not contain NUL characters")
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InvalidInput(f"{name} must not contain lone surrogates") from exc
     return value
 
 

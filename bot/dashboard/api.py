@@ -171,15 +171,17 @@ def no_model_here(services: Services, reason: str) -> str:
     return reason
 
 
-def classify_text(services: Services, text: str) -> Prediction:
-    """Classify one text with the served classifier (503 as ApiError when none is loaded)."""
+def classify_text(services: Services, text: str, *, scope: Workspace) -> Prediction:
+    """Classify one text with the served classifier (503 as ApiError when none is loaded); a
+    viewer of one workspace gets that workspace's corrections counted."""
     predictor = services.classifier.get_or_none()
     if predictor is None:
         raise ApiError(
             503, "model_unavailable", no_model_here(services, "no classifier loaded yet")
         )
     started = time.perf_counter()
-    prediction: Prediction = predictor.predict([text])[0]
+    team_id = scope if isinstance(scope, str) else None
+    prediction: Prediction = predictor.predict([text], [team_id])[0]
     metrics.observe_classification(prediction.label, time.perf_counter() - started)
     return prediction
 
@@ -243,7 +245,7 @@ def build_api(services: Services) -> Blueprint:
         metrics.count_request("api_classify")
         authorise(services)
         text = validate_text(read_json_object("classify").get("text"))
-        return jsonify(asdict(classify_text(services, text)))
+        return jsonify(asdict(classify_text(services, text, scope=viewer_scope())))
 
     @api.post("/draft")
     def handle_draft() -> Response:

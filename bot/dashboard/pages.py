@@ -106,7 +106,7 @@ def build_pages(services: Services) -> Blueprint:
         text = request.form.get("text", "")
         try:
             text = validate_text(text)
-            prediction = classify_text(services, text)
+            prediction = classify_text(services, text, scope=viewer_scope())
         except ApiError as error:
             return render_overview(error.status, try_error=error.message, try_text=text)
         draft, draft_error = None, None

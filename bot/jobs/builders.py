@@ -80,6 +80,8 @@ def start_inline_jobs(
         partial(run_job, runtime),
         threads={"triage": jobs.triage_threads, "drafts": jobs.draft_threads, "training": 1},
         queue_size=jobs.queue_size,
+        on_close=runtime.stop_memory,
     )
     runtime.jobs = queue
+    runtime.start_memory()
     return queue

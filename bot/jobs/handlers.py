@@ -23,7 +23,7 @@ from bot.blocks.draft import (
 from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
 from bot.jobs.runtime import JobRuntime
 from bot.jobs.types import ClassifiedMessage, ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
-from models.types import Draft
+from models.types import Draft, Prediction
 from storage import repositories as repo
 
 logger = logging.getLogger(__name__)
@@ -72,11 +72,8 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
     """Classify a channel message; store it with its reaction and alert; maybe suggest a reply."""
     if job.edited_ts:
         return retriage(runtime, job)
-    started = time.perf_counter()
-    prediction = runtime.classify(job.text)
-    elapsed = time.perf_counter() - started
-    metrics.observe_classification(prediction.label, elapsed)
-    created = runtime.record(ClassifiedMessage(job, prediction, elapsed * 1000))
+    prediction, latency_ms = _classified(runtime, job)
+    created = runtime.record(ClassifiedMessage(job, prediction, latency_ms))
     if not created:
         return "duplicate message"
     outcome = f"tagged {prediction.label}"
@@ -85,13 +82,19 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
     return outcome
 
 
-def retriage(runtime: JobRuntime, job: TriageJob) -> str:
-    """Classify an edited message again; update its prediction, reaction and alert once."""
+def _classified(runtime: JobRuntime, job: TriageJob) -> tuple[Prediction, float]:
+    """The message's prediction (its workspace's corrections counting) and milliseconds taken."""
     started = time.perf_counter()
-    prediction = runtime.classify(job.text)
+    prediction = runtime.classify(job.text, job.team_id)
     elapsed = time.perf_counter() - started
     metrics.observe_classification(prediction.label, elapsed)
-    if not runtime.outbox.record_edit(job, prediction, latency_ms=elapsed * 1000):
+    return prediction, elapsed * 1000
+
+
+def retriage(runtime: JobRuntime, job: TriageJob) -> str:
+    """Classify an edited message again; update its prediction, reaction and alert once."""
+    prediction, latency_ms = _classified(runtime, job)
+    if not runtime.outbox.record_edit(job, prediction, latency_ms=latency_ms):
         return "edit not applied (done before, deleted, or never triaged)"
     return f"re-tagged {prediction.label} after an edit"
 
@@ -120,7 +123,7 @@ def _suggest(runtime: JobRuntime, job: TriageJob) -> str:
 
 def classify(runtime: JobRuntime, job: ClassifyJob) -> str:
     """Answer a person's classify request with scores and feedback buttons."""
-    prediction = runtime.classify(job.text)
+    prediction = runtime.classify(job.text, job.team_id)
     feedback: dict[str, Any] = {"c": job.channel_id, "team": job.team_id}
     if job.message_ts:
         feedback["ts"] = job.message_ts

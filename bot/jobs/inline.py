@@ -31,6 +31,7 @@ class InlineJobQueue:
         handle: runs one job (`bot.jobs.handlers.run_job` bound to a runtime).
         threads: worker threads per queue.
         queue_size: most jobs waiting per queue before `submit` refuses.
+        on_close: called by `close` (the runtime's own background work, e.g. its memory).
     """
 
     name = "inline"
@@ -41,8 +42,10 @@ class InlineJobQueue:
         *,
         threads: dict[QueueName, int],
         queue_size: int,
+        on_close: Callable[[], None] = lambda: None,
     ) -> None:
         self._handle = handle
+        self._on_close = on_close
         self._queues: dict[QueueName, queue.Queue[object]] = {
             name: queue.Queue(maxsize=queue_size) for name in QUEUES
         }
@@ -82,6 +85,7 @@ class InlineJobQueue:
 
     def close(self) -> None:
         """Stop the threads after the jobs already queued (daemon threads: exit does not wait)."""
+        self._on_close()
         for name, q in self._queues.items():
             for thread in self._threads:
                 if thread.name.startswith(f"job-{name}-"):

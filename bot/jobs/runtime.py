@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from bot.jobs.queue import JobQueue
     from bot.jobs.types import ClassifiedMessage, TriageJob
+    from bot.serving.correction_memory import MemorySync
     from models.types import Prediction
 
 
@@ -107,8 +108,9 @@ class JobRuntime:
     outbox: SlackOutbox
     retrain_now: RetrainNow = field(default=lambda *args, **kwargs: "retraining unavailable")
     jobs: JobQueue | None = None
-    batcher: MicroBatcher[str, Prediction] = field(init=False)
+    batcher: MicroBatcher[tuple[str, str | None], Prediction] = field(init=False)
     recorder: MicroBatcher[ClassifiedMessage, bool] = field(init=False)
+    memory: MemorySync | None = None
 
     def __post_init__(self) -> None:
         jobs = self.settings.jobs
@@ -123,20 +125,38 @@ class JobRuntime:
             self.outbox.record_triages, batch_size=jobs.batch_size, max_wait=0
         )
 
-    def _classify_batch(self, texts: list[str]) -> list[Prediction]:
+    def _classify_batch(self, items: list[tuple[str, str | None]]) -> list[Prediction]:
         predictor: Predictor = self.classifier.get()
-        return predictor.predict(texts)
+        return predictor.predict([text for text, _ in items], [team for _, team in items])
+
+    def start_memory(self) -> None:
+        """Keep the served classifier's correction memory current (`CORRECTION_MEMORY`)."""
+        models = self.settings.models
+        if not models.correction_memory or self.memory is not None:
+            return
+        from bot.serving.correction_memory import MemorySync  # torch: only where models run
+
+        self.memory = MemorySync(self.db, self.classifier, capacity=models.correction_memory_size)
+        self.memory.start()
+
+    def stop_memory(self) -> None:
+        """Stop refreshing the correction memory (the memory itself stays as it is)."""
+        if self.memory is not None:
+            self.memory.stop()
 
     def close(self) -> None:
-        """Stop the outbox sender (after its calls in flight) and release the database."""
+        """Stop the outbox sender (after its calls in flight) and the memory; release the
+        database."""
+        self.stop_memory()
         stop = getattr(self.outbox, "stop", None)
         if callable(stop):
             stop()
         self.db.dispose()
 
-    def classify(self, text: str) -> Prediction:
-        """Classify one text in whatever batch is forming now."""
-        return self.batcher.predict(text)
+    def classify(self, text: str, team_id: str | None = None) -> Prediction:
+        """Classify one text of `team_id` (its corrections count) in whatever batch is forming
+        now."""
+        return self.batcher.predict((text, team_id))
 
     def record(self, message: ClassifiedMessage) -> bool:
         """Record a classified message (in whatever batch is being gathered now); False when it

@@ -40,7 +40,7 @@ def build_job_runtime(settings: Settings) -> JobRuntime:
     from bot.composition import installation_store_for
 
     store = installation_store_for(settings, db)
-    return JobRuntime(
+    runtime = JobRuntime(
         settings=settings,
         db=db,
         classifier=classifier,
@@ -48,6 +48,8 @@ def build_job_runtime(settings: Settings) -> JobRuntime:
         outbox=build_outbox(settings, db, store),
         retrain_now=retrain_in_this_thread(settings, db),
     )
+    runtime.start_memory()
+    return runtime
 
 
 def _loaded_drafter(

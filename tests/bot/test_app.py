@@ -33,7 +33,7 @@ def test_stale_timestamp_is_refused(bot: BotHarness) -> None:
 def test_listener_failure_is_logged_and_the_user_gets_an_apology(
     bot: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(texts: list[str]) -> list:
+    def broken(texts: list[str], team_ids: object = None) -> list:
         raise RuntimeError("model exploded")
 
     bot.predictor.predict = broken  # type: ignore[method-assign]

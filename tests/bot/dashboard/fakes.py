@@ -35,7 +35,9 @@ class FakePredictor(Predictor):
 
     version = "clf-test-1"
 
-    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+    def predict(
+        self, texts: Sequence[str], team_ids: Sequence[str | None] | None = None
+    ) -> list[Prediction]:
         out = []
         for text in texts:
             lowered = text.lower()

@@ -52,6 +52,7 @@ def test_negative_message_is_tagged_and_escalated_with_a_link(watched: BotHarnes
         watched.services.db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="100.1"
     )
     assert record is not None and record.label == "negative"
+    assert watched.predictor.teams == [TEAM_ID]  # its workspace's corrections can count
 
 
 HOSTILE = (
@@ -304,7 +305,7 @@ def test_revoked_tokens_keep_the_data_of_a_workspace_with_a_configured_token(
 def test_a_failing_triage_job_is_logged_without_crashing(
     watched: BotHarness, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def broken(texts: list[str]) -> list:
+    def broken(texts: list[str], team_ids: object = None) -> list:
         raise RuntimeError("model exploded")
 
     watched.predictor.predict = broken  # type: ignore[method-assign]

@@ -96,7 +96,7 @@ def learning_curve(
 ) -> CurveResult:
     """Macro-F1 with the memory holding 0..max(sizes) corrections, over `seeds` draws each."""
     rule = rule or MemoryRule()
-    pool_probs, pool_vectors = predictor.probs_and_embeddings([t for t, _ in shift.pool])
+    pool_vectors = predictor.embed([t for t, _ in shift.pool])  # as the serving memory does
     held_probs, held_vectors = predictor.probs_and_embeddings([t for t, _ in shift.held])
     base_probs, base_vectors = predictor.probs_and_embeddings([t for t, _ in base])
     held_y, base_y = _truth(shift.held), _truth(base)

@@ -133,3 +133,15 @@ def test_rollback_without_an_earlier_version_is_one_line(
     assert result.code == 1
     assert result.error_lines == ["triagebot models: no earlier classifier version to roll back to"]
     assert _active(db) == "clf-a"
+
+
+def test_learning_curve_refuses_bad_sizes_and_a_missing_model_in_one_line(cli: CliRunner) -> None:
+    assert cli("learning-curve", "--sizes", "25,lots").error_lines == [
+        "triagebot learning-curve: --sizes must be numbers joined with commas: '25,lots'"
+    ]
+    assert cli("learning-curve", "--seeds", "0").code == 1
+    no_model = cli("learning-curve")
+    assert no_model.code == 1
+    assert no_model.error_lines == [
+        "triagebot learning-curve: no active classifier: run `triagebot train` or pass --model DIR"
+    ]

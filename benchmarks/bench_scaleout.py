@@ -115,12 +115,7 @@ def celery_run(args: argparse.Namespace, fake: FakeSlack) -> dict[str, Any]:
             killed = kill_one_worker(args, workers[0], announce, broker)
             serve_memory = memory_near_end(args, announce, replicas)
             sent = bench.finish_sender(process)
-        db = Database.from_url(url)
-        try:
-            run = bench.settle_and_count(args, fake, db, requests, sent)
-            run["duplicate_prediction_rows"] = duplicate_rows(db)
-        finally:
-            db.dispose()
+        run = settle_and_count(args, fake, url, requests, sent)
         run["serve_memory"] = serve_memory
         run["worker_memory"] = [bench.memory_of(workers[1].proc.pid), killed["memory"]]
         run["jobs_received"] = {
@@ -133,6 +128,23 @@ def celery_run(args: argparse.Namespace, fake: FakeSlack) -> dict[str, Any]:
             log = workdir / f"serve{i}" / "serve.log"
             bench.keep_log(args, f"scaleout-serve{i}", log.read_text())
         run["killed"] = {k: v for k, v in killed.items() if k != "memory"}
+    return run
+
+
+def settle_and_count(
+    args: argparse.Namespace,
+    fake: FakeSlack,
+    url: str,
+    requests: list[dict[str, Any]],
+    sent: dict[str, Any],
+) -> dict[str, Any]:
+    """`bench_jobs.settle_and_count` on the run's database, plus prediction rows stored twice."""
+    db = Database.from_url(url)
+    try:
+        run: dict[str, Any] = bench.settle_and_count(args, fake, db, requests, sent)
+        run["duplicate_prediction_rows"] = duplicate_rows(db)
+    finally:
+        db.dispose()
     return run
 
 
@@ -153,12 +165,7 @@ def inline_run(args: argparse.Namespace, fake: FakeSlack) -> dict[str, Any]:
             with bench.sender(requests, args.timeout, announce=announce) as process:
                 serve_memory = memory_near_end(args, announce, [base_url])
                 sent = bench.finish_sender(process)
-            db = Database.from_url(url)
-            try:
-                run = bench.settle_and_count(args, fake, db, requests, sent)
-                run["duplicate_prediction_rows"] = duplicate_rows(db)
-            finally:
-                db.dispose()
+            run = settle_and_count(args, fake, url, requests, sent)
     run["serve_memory"] = serve_memory
     return run
 

@@ -58,6 +58,14 @@ class SlackSettings(BaseSettings):
         return frozenset(x.strip() for x in self.admin_user_ids.split(",") if x.strip())
 
     @property
+    def admin_targets(self) -> list[str]:
+        """Where admin notices go: a DM to each of `TRIAGE_ADMIN_USER_IDS`, else the escalation
+        channel (none when neither is set)."""
+        if self.admin_ids:
+            return sorted(self.admin_ids)
+        return [self.escalation_channel] if self.escalation_channel else []
+
+    @property
     def operator_ids(self) -> frozenset[str]:
         return frozenset(x.strip() for x in self.operator_user_ids.split(",") if x.strip())
 

@@ -96,14 +96,17 @@ def _database(settings: Settings) -> Database:
     return Database.from_settings(settings.storage)
 
 
-def active_classifier_dir(settings: Settings) -> Path:
-    """CLASSIFIER_PATH when set, else the active classifier registered in storage."""
+def active_classifier_dir(
+    settings: Settings, *, advice: str = "run `triagebot train classifier` first"
+) -> Path:
+    """CLASSIFIER_PATH when set, else the active classifier registered in storage; with neither
+    a one-line error that ends with `advice`."""
     if settings.models.classifier_path:
         return Path(settings.models.classifier_path)
 
     record = get_active_model_version(_database(settings), kind=KIND)
     if record is None:
-        raise CommandError("no active classifier: run `triagebot train classifier` first")
+        raise CommandError(f"no active classifier: {advice}")
     return Path(record.path)
 
 

@@ -222,7 +222,10 @@ def handle_learning_curve(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"--sizes must be numbers joined with commas: {args.sizes!r}") from exc
     if not sizes or min(sizes) < 1 or args.seeds < 1:
         raise CommandError("--sizes must be positive numbers and --seeds at least 1")
-    model = Path(args.model) if args.model else active_classifier_dir(settings)
+    from bot.cli.classifier_commands import active_classifier_dir
+
+    advice = "run `triagebot train` or pass --model DIR"
+    model = Path(args.model) if args.model else active_classifier_dir(settings, advice=advice)
     predictor = SentimentPredictor.load(model, settings.models)
     base = load_base(args.base, args.base_limit)
     results = [
@@ -238,14 +241,6 @@ def handle_learning_curve(args: argparse.Namespace, settings: Settings) -> int:
     print(text)
     print(f"report: {args.report}; plot: {args.plot}")
     return 0
-
-
-def active_classifier_dir(settings: Settings) -> Path:
-    """The active classifier's directory (a clear error when there is none)."""
-    active = repo.get_active_model_version(open_db(settings), kind="classifier")
-    if active is None:
-        raise CommandError("no active classifier: run `triagebot train` or pass --model DIR")
-    return Path(active.path)
 
 
 def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:

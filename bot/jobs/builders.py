@@ -35,24 +35,17 @@ def build_outbox(settings: Settings, db: Database, installation_store: Any = Non
 def retrain_in_this_thread(settings: Settings, db: Database) -> Any:
     """A `RetrainNow` that runs `retrain_once` to its end, reporting stages through `notify`."""
     from bot import metrics
-    from bot.serving.retrain_runner import StageNotifier
-    from training.retrain.run import describe_result, retrain_once
+    from bot.serving.retrain_runner import retrain_and_report
+    from training.retrain.run import retrain_once
 
     run = metrics.count_retrain_runs(retrain_once)
 
     def retrain_now(
         trigger: str, requested_by: str | None, notify: Notify, *, slot: datetime | None = None
     ) -> str:
-        notify(f"Retraining started ({trigger}). I'll post progress here.")
-        result = run(
-            trigger,
-            db=db,
-            settings=settings,
-            requested_by=requested_by,
-            progress=StageNotifier(notify),
-            slot=slot,
+        result = retrain_and_report(
+            run, trigger, requested_by, notify, db=db, settings=settings, slot=slot
         )
-        notify(describe_result(result))
         return str(result.outcome)
 
     return retrain_now

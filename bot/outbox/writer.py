@@ -261,10 +261,7 @@ class Outbox:
     def notify_admins(self, *, key: str, text: str, response_url: str | None = None) -> None:
         """DM each of `TRIAGE_ADMIN_USER_IDS` (else post in the escalation channel), and answer
         on `response_url` too when given."""
-        slack = self.settings.slack
-        targets = sorted(slack.admin_ids) or (
-            [slack.escalation_channel] if slack.escalation_channel else []
-        )
+        targets = self.settings.slack.admin_targets
         writes = [self._message(f"{key}:{target}", None, target, text) for target in targets]
         if response_url:
             body = {"response_type": "ephemeral", "replace_original": False, "text": text}

@@ -67,7 +67,6 @@ class MemorySync:
         self._since: datetime | None = None
         self._version = ""
         self._refreshes = 0
-        self._embedded: dict[int, np.ndarray] = {}  # feedback id -> vector (reused on a full read)
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -99,25 +98,22 @@ class MemorySync:
                 logger.warning("correction memory not refreshed: %s", exc)
                 return 0
             usable = [f for f in changed if f.team_id and f.text and f.label in memory.labels]
-            todo = [f for f in usable if self._needs_embedding(f.id, f.text or "")]
+            before = self._cache
+            todo = [f for f in usable if f.id not in before or before[f.id].text != f.text]
             vectors = self._embed(predictor, [f.text or "" for f in todo])
-            touched = {c.team_id for i, c in self._cache.items() if i in {f.id for f in changed}}
-            for feedback in changed:  # a correction whose text is gone is forgotten
-                self._cache.pop(feedback.id, None)
-            if full:
-                touched |= {c.team_id for c in self._cache.values()}
-                self._cache.clear()
-            for feedback, vector in zip(todo, vectors, strict=True):
-                self._embedded[feedback.id] = vector
-            for feedback in usable:
-                assert feedback.team_id is not None and feedback.text is not None
-                self._cache[feedback.id] = _Cached(
-                    feedback.team_id, feedback.text, feedback.label, self._embedded[feedback.id]
-                )
-                touched.add(feedback.team_id)
-            self._embedded = {i: c.vector for i, c in self._cache.items()}
-            for team_id in touched:
-                self._rebuild(memory, team_id)
+            embedded = {f.id: vector for f, vector in zip(todo, vectors, strict=True)}
+            # What changed is read again below, and a full read starts from nothing, so a
+            # correction whose text is gone is forgotten.
+            gone = {f.id for f in changed}
+            cache = {} if full else {i: c for i, c in before.items() if i not in gone}
+            for f in usable:
+                assert f.team_id is not None and f.text is not None
+                vector = embedded[f.id] if f.id in embedded else before[f.id].vector
+                cache[f.id] = _Cached(f.team_id, f.text, f.label, vector)
+            touched = {c.team_id for i, c in before.items() if full or i in gone}
+            touched |= {cache[f.id].team_id for f in usable}
+            self._cache = cache
+            self._rebuild(memory, touched)
             if changed:
                 self._since = max(f.updated_at for f in changed)
         if todo:
@@ -144,10 +140,6 @@ class MemorySync:
                 logger.exception("correction memory refresh failed")
             self._stop.wait(self.every_seconds)
 
-    def _needs_embedding(self, feedback_id: int, text: str) -> bool:
-        cached = self._cache.get(feedback_id)
-        return cached is None or cached.text != text
-
     @staticmethod
     def _embed(predictor: SentimentPredictor, texts: list[str]) -> list[np.ndarray]:
         vectors: list[np.ndarray] = []
@@ -155,14 +147,17 @@ class MemorySync:
             vectors.extend(predictor.embed(texts[start : start + EMBED_BATCH]))
         return vectors
 
-    def _rebuild(self, memory: CorrectionMemory, team_id: str) -> None:
-        """The workspace's memory from the cache, oldest feedback first (ids grow with time);
-        beyond capacity the oldest are forgotten."""
-        ids = sorted(i for i, c in self._cache.items() if c.team_id == team_id)
-        for stale in ids[: -self.capacity]:
-            del self._cache[stale]
-        kept = [self._cache[i] for i in ids[-self.capacity :]]
-        if not kept:
-            memory.replace(team_id, np.zeros((0, 1), dtype=np.float32), [])
-            return
-        memory.replace(team_id, np.stack([c.vector for c in kept]), [c.label for c in kept])
+    def _rebuild(self, memory: CorrectionMemory, teams: set[str]) -> None:
+        """These workspaces' memories from the cache, oldest feedback first (ids grow with
+        time); beyond capacity the oldest are forgotten."""
+        by_team: dict[str, list[int]] = {team: [] for team in teams}
+        for feedback_id in sorted(self._cache):
+            team = self._cache[feedback_id].team_id
+            if team in by_team:
+                by_team[team].append(feedback_id)
+        for team, ids in by_team.items():
+            for stale in ids[: -self.capacity]:
+                del self._cache[stale]
+            kept = [self._cache[i] for i in ids[-self.capacity :]]
+            vectors = np.stack([c.vector for c in kept]) if kept else np.zeros((0, 1), np.float32)
+            memory.replace(team, vectors, [c.label for c in kept])

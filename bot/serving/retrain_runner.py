@@ -88,22 +88,44 @@ class RetrainService:
     def _run(
         self, trigger: str, requested_by: str | None, notify: Notify, slot: datetime | None
     ) -> None:
-        _safe(notify, f"Retraining started ({trigger}). I'll post progress here.")
         try:
-            result = self._retrain(
+            self.last_result = retrain_and_report(
+                self._retrain,
                 trigger,
+                requested_by,
+                notify,
                 db=self.db,
                 settings=self.settings,
-                requested_by=requested_by,
-                progress=StageNotifier(notify),
                 slot=slot,
             )
         except Exception as exc:
             logger.exception("retrain (%s) crashed", trigger)
             _safe(notify, f"Retraining failed: {type(exc).__name__}: {exc}")
-            return
-        self.last_result = result
-        _safe(notify, describe_result(result))
+
+
+def retrain_and_report(
+    retrain: RetrainFn,
+    trigger: str,
+    requested_by: str | None,
+    notify: Notify,
+    *,
+    db: Database,
+    settings: Settings,
+    slot: datetime | None = None,
+) -> RetrainResult:
+    """One run in the calling thread, telling `notify` that it started, each stage (see
+    `StageNotifier`) and the outcome. Raises what the run raised."""
+    _safe(notify, f"Retraining started ({trigger}). I'll post progress here.")
+    result = retrain(
+        trigger,
+        db=db,
+        settings=settings,
+        requested_by=requested_by,
+        progress=StageNotifier(notify),
+        slot=slot,
+    )
+    _safe(notify, describe_result(result))
+    return result
 
 
 class StageNotifier:

@@ -215,9 +215,7 @@ def admin_notifier(settings: Settings) -> Notify:
     slack = settings.slack
     token = slack.bot_token.get_secret_value() if slack.bot_token else None
     client = build_client(slack, token=token) if token else None
-    targets = sorted(slack.admin_ids) or (
-        [slack.escalation_channel] if slack.escalation_channel else []
-    )
+    targets = slack.admin_targets
 
     def notify(text: str) -> None:
         logger.warning("admin notice: %s", text)

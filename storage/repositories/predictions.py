@@ -297,8 +297,9 @@ def _not_registered(version: str) -> NotFound:
 
 
 def _require_versions(session: Session, versions: set[str]) -> None:
-    for version in _missing_versions(session, versions):
-        raise _not_registered(version)
+    missing = _missing_versions(session, versions)
+    if missing:
+        raise _not_registered(min(missing))
 
 
 def _insert(session: Session, write: PredictionWrite, *, retention_days: int) -> bool:

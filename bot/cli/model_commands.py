@@ -72,6 +72,11 @@ def register(sub: Any) -> None:
     curve.add_argument("--base-limit", type=int, default=2000, help="base test rows scored")
     curve.add_argument("--sizes", default="25,50,100,200,400")
     curve.add_argument("--seeds", type=int, default=5)
+    curve.add_argument(
+        "--retrain",
+        help="also retrain on each draw with these recipes, joined with commas: `default` (the "
+        "RETRAIN_* settings) or a name from training.drift.retrain_curve.RECIPES",
+    )
     curve.add_argument("--report", default="reports/learning_curve.md")
     curve.add_argument("--plot", default="docs/img/learning_curve.png")
     curve.set_defaults(handler=handle_learning_curve)
@@ -222,25 +227,61 @@ def handle_learning_curve(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"--sizes must be numbers joined with commas: {args.sizes!r}") from exc
     if not sizes or min(sizes) < 1 or args.seeds < 1:
         raise CommandError("--sizes must be positive numbers and --seeds at least 1")
+    recipes = _recipes(args.retrain, settings) if args.retrain else []
     from bot.cli.classifier_commands import active_classifier_dir
 
     advice = "run `triagebot train` or pass --model DIR"
     model = Path(args.model) if args.model else active_classifier_dir(settings, advice=advice)
     predictor = SentimentPredictor.load(model, settings.models)
     base = load_base(args.base, args.base_limit)
+    shifts = [load_shift(name) for name in args.shift or ["drugreviews"]]
     results = [
-        learning_curve(predictor, load_shift(name), base, sizes=sizes, seeds=args.seeds)
-        for name in args.shift or ["drugreviews"]
+        learning_curve(predictor, shift, base, sizes=sizes, seeds=args.seeds) for shift in shifts
     ]
-    text = "\n\n".join(format_curve(result) for result in results)
+    sections = [format_curve(result) for result in results]
+    studies = []
+    if recipes:
+        from training.data.labelled import load_labelled
+        from training.drift.retrain_curve import format_study, retrain_curve
+
+        base_data = load_labelled(args.base, seed=settings.training.seed)
+        for shift in shifts:
+            study = retrain_curve(
+                model,
+                settings,
+                shift,
+                base,
+                base_data,
+                recipes=recipes,
+                sizes=sizes,
+                seeds=args.seeds,
+            )
+            studies.append(study)
+            sections.append(format_study(study))
+    text = "\n\n".join(sections)
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(
         f"`triagebot learning-curve {' '.join(sys.argv[2:])}`\n\n{text}\n", encoding="utf-8"
     )
-    plot_curve(results, Path(args.plot))
+    plot_curve(results, Path(args.plot), studies)
     print(text)
     print(f"report: {args.report}; plot: {args.plot}")
     return 0
+
+
+def _recipes(names: str, settings: Settings) -> list[Any]:
+    from training.drift.retrain_curve import RECIPES, Recipe
+
+    recipes = []
+    for name in (n.strip() for n in names.split(",") if n.strip()):
+        if name == "default":
+            recipes.append(Recipe.from_settings(settings))
+        elif name in RECIPES:
+            recipes.append(RECIPES[name])
+        else:
+            known = ", ".join(["default", *RECIPES])
+            raise CommandError(f"unknown retrain recipe {name!r}: use one of {known}")
+    return recipes
 
 
 def handle_simulate_drift(args: argparse.Namespace, settings: Settings) -> int:

@@ -42,6 +42,7 @@ class ClassifierTrainingArgs:
     max_eval_examples: int | None = 2000  # validation examples used for early stopping (speed)
     evals_per_epoch: int = 4
     patience: int = 2  # evaluations without a better validation macro-F1 before stopping
+    keep_best: bool = True  # restore the best validation checkpoint; False keeps the last step
     class_weights: bool = True
     label_smoothing: float = 0.05
     precision: str = "auto"  # auto | fp32 | bf16

@@ -221,7 +221,8 @@ class Trainer:
 
     def _should_stop(self, step: int, total: int, eval_every: int, deadline: float) -> bool:
         out_of_time = time.monotonic() > deadline
-        if (step % eval_every == 0 or step == total or out_of_time) and self.evaluate(step):
+        evaluate = step % eval_every == 0 or step == total or out_of_time
+        if evaluate and self.evaluate(step) and self.args.keep_best:
             self.history["stopped"] = f"early stopping at step {step}"
             return True
         if out_of_time and step < total:
@@ -274,7 +275,7 @@ def train_classifier(
         precision,
     )
     trainer.run(progress)
-    if trainer.best_state is not None:
+    if trainer.best_state is not None and args.keep_best:
         model.load_state_dict(trainer.best_state)
     train_seconds = time.monotonic() - started
     return _finish(trainer, data, args, init_from, train_seconds)

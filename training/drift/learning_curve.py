@@ -112,7 +112,7 @@ def learning_curve(
     for size in sizes:
         shifted, kept = [], []
         for seed in range(seeds):
-            chosen = random.Random(seed).sample(range(len(shift.pool)), min(size, len(shift.pool)))
+            chosen = draw(shift, size, seed)
             memory = CorrectionMemory(predictor.labels, rule=rule)
             memory.replace(TEAM, pool_vectors[chosen], [shift.pool[i][1] for i in chosen])
             shifted.append(
@@ -124,6 +124,11 @@ def learning_curve(
             "%d corrections: shifted %.3f, base %.3f", size, np.mean(shifted), np.mean(kept)
         )
     return result
+
+
+def draw(shift: Shift, size: int, seed: int) -> list[int]:
+    """The pool rows a team corrected in draw `seed` of `size` corrections (same for every curve)."""
+    return random.Random(seed).sample(range(len(shift.pool)), min(size, len(shift.pool)))
 
 
 def _truth(rows: Rows) -> list[int]:
@@ -156,34 +161,66 @@ def format_curve(result: CurveResult) -> str:
     return "\n".join(lines)
 
 
-def plot_curve(results: Sequence[CurveResult], path: Path) -> Path:
-    """One panel per shift: shifted and base macro-F1 against corrections, with seed spread."""
+def plot_curve(results: Sequence[CurveResult], path: Path, studies: Sequence[Any] = ()) -> Path:
+    """One panel per shift: shifted (solid) and base (dashed) macro-F1 against corrections, with
+    the seed spread; with a `RetrainStudy` for the shift, its first recipe's "retrain only" and
+    "both" curves too."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, len(results), figsize=(5.5 * len(results), 4), squeeze=False)
+    by_shift = {study.shift: study for study in studies}
+    fig, axes = plt.subplots(1, len(results), figsize=(6 * len(results), 4.5), squeeze=False)
     for ax, result in zip(axes[0], results, strict=True):
         sizes = [0] + [p.corrections for p in result.points]
-        for name, before, key, colour in (
-            ("shifted, memory", result.shifted_before, "shifted", "tab:blue"),
-            ("base, memory", result.base_before, "base", "tab:green"),
-        ):
-            values = [np.array(getattr(p, key)) for p in result.points]
-            mean = np.array([before] + [v.mean() for v in values])
-            spread = np.array([0.0] + [v.std() for v in values])
-            ax.plot(sizes, mean, marker="o", color=colour, label=name)
-            ax.fill_between(sizes, mean - spread, mean + spread, color=colour, alpha=0.2)
-            ax.axhline(before, color=colour, linestyle=":", label=f"{name.split(',')[0]}, none")
+        curves = [
+            (
+                "memory only",
+                "tab:blue",
+                [p.shifted for p in result.points],
+                [p.base for p in result.points],
+            ),
+        ]
+        study = by_shift.get(result.shift)
+        if study is not None:
+            recipe = study.points[0].recipe if study.points else ""
+            points = [p for p in study.points if p.recipe == recipe]
+            if [p.corrections for p in points] == sizes[1:]:
+                curves += [
+                    (
+                        f"retrain only ({recipe})",
+                        "tab:orange",
+                        [p.retrained_shifted for p in points],
+                        [p.retrained_base for p in points],
+                    ),
+                    (
+                        f"both ({recipe})",
+                        "tab:red",
+                        [p.both_shifted for p in points],
+                        [p.both_base for p in points],
+                    ),
+                ]
+        for name, colour, shifted, base in curves:
+            for values, before, style, what in (
+                (shifted, result.shifted_before, "-", "shifted"),
+                (base, result.base_before, "--", "base"),
+            ):
+                arrays = [np.array(v) for v in values]
+                mean = np.array([before] + [v.mean() for v in arrays])
+                spread = np.array([0.0] + [v.std() for v in arrays])
+                ax.plot(sizes, mean, style, marker="o", color=colour, label=f"{what}, {name}")
+                ax.fill_between(sizes, mean - spread, mean + spread, color=colour, alpha=0.15)
+        for before in (result.shifted_before, result.base_before):
+            ax.axhline(before, color="grey", linestyle=":", linewidth=1)
         ax.set_xscale("symlog", linthresh=25)
         ax.set_xlim(0, sizes[-1] * 1.15)
         ax.set_xticks(sizes)
         ax.set_xticklabels([str(s) for s in sizes])
-        ax.set_xlabel("corrections in the workspace's memory")
+        ax.set_xlabel("corrections (dotted: no adaptation)")
         ax.set_ylabel("macro-F1")
         ax.set_title(f"{result.shift} ({result.model})")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=7)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

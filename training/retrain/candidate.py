@@ -88,13 +88,17 @@ def fine_tune(
     """Fine-tune from `init_from` within the retrain budget; returns the saved directory."""
     training = settings.training
     examples = max(1, len(data["train"]))
-    epochs = min(1.0, training.retrain_max_steps * training.retrain_batch_size / examples)
+    epochs = min(
+        training.retrain_epochs, training.retrain_max_steps * training.retrain_batch_size / examples
+    )
     args = ClassifierTrainingArgs(
         epochs=epochs,
         max_len=training.retrain_max_tokens,
         batch_size=training.retrain_batch_size,
         learning_rate=training.retrain_learning_rate,
-        head_learning_rate=max(training.retrain_learning_rate, 3e-4),
+        head_learning_rate=training.retrain_head_learning_rate,
+        freeze_layers=training.retrain_freeze_layers,
+        keep_best=training.retrain_keep == "best",
         seed=training.seed,
         time_budget_minutes=training.retrain_max_minutes,
         output_dir=output_dir,

@@ -74,6 +74,15 @@ def is_external_author(event: dict[str, Any], *, home_team_id: str) -> bool:
     return any(team != home_team_id for team in teams)
 
 
+def external_team(event: dict[str, Any], *, home_team_id: str) -> str | None:
+    """The author's own workspace when it is another organisation's (`user_team`, else `team`),
+    else None."""
+    if not is_external_author(event, home_team_id=home_team_id):
+        return None
+    teams = [str(event.get(key) or "") for key in ("user_team", "team")]
+    return next((team for team in teams if team and team != home_team_id), None)
+
+
 def is_shared_channel(event: dict[str, Any], *, home_team_id: str, ext_shared: bool) -> bool:
     """True in a Slack Connect channel: the envelope's `is_ext_shared_channel` says so, or the
     author is from another organisation (which only happens in a shared channel)."""
@@ -116,6 +125,7 @@ def triage_job(
         thread_ts=event.get("thread_ts"),
         event_id=event_id,
         visibility=SHARED if shared else INTERNAL,
+        user_team=external_team(event, home_team_id=team_id),
     )
 
 

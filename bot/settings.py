@@ -52,6 +52,8 @@ class SlackSettings(BaseSettings):
     emoji_positive: str = Field(default="tada", alias="TRIAGE_EMOJI_POSITIVE")
     listener_threads: int = Field(default=8, ge=1, le=64, alias="SLACK_LISTENER_THREADS")
     drafts_enabled: bool = Field(default=True, alias="TRIAGE_DRAFTS_ENABLED")
+    case_summary_cron: str = Field(default="0 9 * * *", alias="CASE_SUMMARY_CRON")
+    case_followup_seconds: int = Field(default=60, ge=5, le=3_600, alias="CASE_FOLLOWUP_SECONDS")
 
     @property
     def admin_ids(self) -> frozenset[str]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -113,7 +113,11 @@ class TrainingRunRecord:
 
 @dataclass(frozen=True)
 class ChannelSettingsRecord:
-    """A channel's opt-in. `mode`: tag, alert or suggest; `privacy_mode`: ids_only or store_text."""
+    """A channel's opt-in. `mode`: tag, alert or suggest; `privacy_mode`: ids_only or store_text.
+
+    Its cases: `response_target_minutes` (None: no follow-up), `auto_resolve_on_reply` and the
+    `oncall_group` (a user group id) that a follow-up mentions.
+    """
 
     team_id: str
     channel_id: str
@@ -123,6 +127,9 @@ class ChannelSettingsRecord:
     escalation_channel: str | None
     set_by: str
     updated_at: datetime | None = None
+    response_target_minutes: int | None = None
+    auto_resolve_on_reply: bool = False
+    oncall_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -206,3 +213,111 @@ class DigestRecord:
     version: int
     posted_ts: str | None
     alerts: tuple[AlertRecord, ...] = ()
+
+
+@dataclass(frozen=True)
+class CaseRecord:
+    """The case opened for one alert (`alert_id`): its state and who did what when.
+
+    `state`: open, acknowledged or resolved. `customer_id` wrote the message; `customer_team`
+    is the customer's own workspace in a Slack Connect channel, else None. `followups` counts
+    the times an unacknowledged case was raised again.
+    """
+
+    id: int
+    team_id: str
+    alert_id: int
+    escalation_channel: str
+    channel_id: str
+    message_ts: str
+    customer_id: str
+    customer_team: str | None
+    state: str
+    assignee_id: str | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    resolved_by: str | None
+    resolved_at: datetime | None
+    resolution_note: str | None
+    followups: int
+    last_followup_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class CaseEventRecord:
+    """One change of a case: `action` by `actor_id` (None: the bot), with its `detail`."""
+
+    id: int
+    case_id: int
+    team_id: str
+    action: str
+    actor_id: str | None
+    detail: dict[str, Any]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    """One customer's negative messages since a moment, and their cases (newest first)."""
+
+    negative_messages: int
+    cases: list[CaseRecord]
+
+
+@dataclass(frozen=True)
+class CustomerSummary:
+    """A customer with cases: the Slack user (and their workspace in Slack Connect)."""
+
+    customer_id: str
+    customer_team: str | None
+    negative_messages: int
+    open_cases: int
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    """One escalation channel's cases over a window (see the module docstring).
+
+    `negative_share`: channel id -> negative messages / all classified messages in the week.
+    """
+
+    team_id: str
+    escalation_channel: str
+    opened: int
+    resolved: int
+    still_open: int
+    unacknowledged: int
+    median_ack_seconds: float | None
+    median_resolve_seconds: float | None
+    negative_share: dict[str, float] = field(default_factory=dict)
+    withdrawn: int = 0  # closed because the customer deleted their message
+
+
+@dataclass(frozen=True)
+class LearningDay:
+    """One workspace's counts on one UTC day, for the learning curve (see
+    `storage.repositories.learning_history`).
+
+    `reviewed`: feedback given or changed that day on a message whose prediction is known;
+    `corrections`: those whose label differs from the prediction's (the drift check's rule);
+    `remembered`: feedback with a kept text first given that day (what the correction memory
+    holds). `team_id` is None for feedback typed outside any workspace.
+    """
+
+    day: date
+    team_id: str | None
+    predictions: int = 0
+    reviewed: int = 0
+    corrections: int = 0
+    remembered: int = 0
+
+
+@dataclass(frozen=True)
+class LearningHistory:
+    """Daily learning counts since a moment, and what the memory held before it, per workspace."""
+
+    days: list[LearningDay]
+    remembered_before: dict[str, int] = field(default_factory=dict)

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.blocks.cases import build_case_menu, build_case_state_text
 from bot.blocks.common import SECTION_TEXT_LIMIT, Block, clip, context, escape_mrkdwn, section
-from storage.records import AlertRecord, DigestRecord
+from storage.records import AlertRecord, CaseRecord, DigestRecord
 
 QUOTE_LIMIT = 120
 
 
-def build_digest_blocks(digest: DigestRecord, permalinks: Mapping[int, str | None]) -> list[Block]:
+def build_digest_blocks(
+    digest: DigestRecord,
+    permalinks: Mapping[int, str | None],
+    cases: Mapping[int, CaseRecord] | None = None,
+) -> list[Block]:
     """Every alert of `digest`, one line each with a link to the message (by alert id).
 
-    Lines are packed into as few sections as Slack's 3,000 characters a section allow.
+    A line whose alert has a case (`cases`, by alert id) shows its state and carries the case
+    actions in an overflow menu: one section a line (a digest holds at most 40 alerts, within
+    Slack's 50 blocks). Without cases, lines are packed into as few sections as Slack's 3,000
+    characters a section allow.
     """
     count = len(digest.alerts)
     blocks: list[Block] = [
@@ -25,13 +33,19 @@ def build_digest_blocks(digest: DigestRecord, permalinks: Mapping[int, str | Non
     chunk: list[str] = []
     for alert in digest.alerts:
         line = build_digest_line(alert, permalinks.get(alert.id))
+        case = (cases or {}).get(alert.id)
+        if case is not None:
+            block = section(f"{line}\n    {build_case_state_text(case)}")
+            menu = build_case_menu(case)
+            blocks.append(block if menu is None else {**block, "accessory": menu})
+            continue
         if chunk and len("\n".join([*chunk, line])) > SECTION_TEXT_LIMIT:
             blocks.append(section("\n".join(chunk)))
             chunk = []
         chunk.append(line)
     if chunk:
         blocks.append(section("\n".join(chunk)))
-    blocks.append(context("Use the buttons on single alerts, or open a message to answer it."))
+    blocks.append(context("Use the menus to take a case, or open a message to answer it."))
     return blocks
 
 

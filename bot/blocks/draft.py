@@ -44,6 +44,19 @@ def build_draft_blocks(draft: Draft, state: dict[str, Any]) -> list[Block]:
     ]
 
 
+def draft_metadata(
+    draft: Draft, *, channel_id: str | None, message_ts: str | None, label: str | None
+) -> dict[str, Any]:
+    """Message metadata of a posted draft (`triage_draft`), for other apps and workflows: the
+    message it answers (`channel`, `ts`), the message's label when known and the generator."""
+    payload: dict[str, Any] = {"model": draft.model}
+    if channel_id and message_ts:
+        payload.update(channel=channel_id, ts=message_ts)
+    if label or draft.sentiment:
+        payload["label"] = label or draft.sentiment
+    return {"event_type": "triage_draft", "event_payload": payload}
+
+
 def build_draft_text(draft: Draft) -> str:
     """The notification fallback of a draft message: the start of the reply (escaped)."""
     return "Suggested reply: " + clip(escape_mrkdwn(" ".join(draft.reply.split())), 200)

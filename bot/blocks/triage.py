@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from bot.blocks.common import (
@@ -18,6 +19,7 @@ from bot.payloads import encode
 from models.types import Prediction
 
 MODES = ("tag", "alert", "suggest")
+NOT_QUOTED = "> _(not quoted again: this channel keeps no text; open the message)_"
 MODE_HELP = {
     "tag": "react with the sentiment emoji",
     "alert": "react, and alert the escalation channel about upset customers",
@@ -63,16 +65,23 @@ def build_alert_blocks(
     permalink: str | None,
     feedback_state: dict[str, Any],
     edited: bool = False,
+    quoted: bool = True,
+    history: str | None = None,
+    case_blocks: Sequence[Block] = (),
 ) -> list[Block]:
     """An escalation alert about a confident negative message, with a link to it.
 
     `edited`: the author edited the message; the alert shows the new text and label.
+    `quoted`: False when the text is not known any more (a channel that keeps no text, the
+    alert rendered again later). `history`: the customer's week; `case_blocks`: the case's
+    state and actions (`bot.blocks.cases`).
     """
     value = encode({"t": text, "l": prediction.label, **feedback_state})
+    shown = quote(text) if quoted else NOT_QUOTED
     blocks = [
         section(
             f":rotating_light: Upset customer in <#{channel_id}> from <@{user_id}> "
-            f"({prediction.label}, {prediction.confidence:.0%}): {_link(permalink)}\n{quote(text)}"
+            f"({prediction.label}, {prediction.confidence:.0%}): {_link(permalink)}\n{shown}"
         ),
         actions(
             button("Correct", "feedback_correct", value),
@@ -82,6 +91,9 @@ def build_alert_blocks(
     ]
     if edited:
         blocks.append(context(f"Edited by its author, then classified again: {prediction.label}."))
+    if history:
+        blocks.append(context(history))
+    blocks.extend(case_blocks)
     return blocks
 
 
@@ -173,8 +185,43 @@ def build_channel_settings_modal() -> dict[str, Any]:
                 {"type": "conversations_select", "action_id": "escalation"},
                 optional=True,
             ),
+            *build_case_settings_inputs(),
         ],
     }
+
+
+def build_case_settings_inputs() -> list[Block]:
+    """The channel's case settings: response target, auto-resolve, on-call user group."""
+    auto = {
+        "text": {"type": "plain_text", "text": "An agent's thread reply resolves the case"},
+        "value": "on",
+    }
+    return [
+        _input(
+            "target",
+            "Response target (minutes; empty: no follow-up)",
+            {
+                "type": "number_input",
+                "action_id": "target",
+                "is_decimal_allowed": False,
+                "min_value": "1",
+                "max_value": "10080",
+            },
+            optional=True,
+        ),
+        _input(
+            "auto_resolve",
+            "Auto-resolve",
+            {"type": "checkboxes", "action_id": "auto_resolve", "options": [auto]},
+            optional=True,
+        ),
+        _input(
+            "oncall",
+            "On-call user group id for follow-ups (e.g. S0123ABCD; empty: the admins)",
+            {"type": "plain_text_input", "action_id": "oncall", "max_length": 64},
+            optional=True,
+        ),
+    ]
 
 
 def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False) -> Block:

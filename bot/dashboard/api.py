@@ -1,4 +1,5 @@
-"""JSON API used by the dashboard's form and by scripts: `POST /api/classify`, `POST /api/draft`.
+"""JSON API used by the dashboard's form and by scripts: `POST /api/classify`, `POST /api/draft`
+(the read-only cases and customers endpoints are `bot.dashboard.case_api`).
 
 Requests are JSON objects (`{"text": "...", "tone": "..."}`) of at most `MAX_BODY_BYTES`, UTF-8,
 with `Content-Type: application/json`. Authentication is the dashboard's: a signed-in session

@@ -13,9 +13,11 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.dashboard.cases import scope_label
+from bot.dashboard.learning import DEFAULT_PERIOD, LearningView, learning_view
 from bot.services import Services, served_classifier, served_generator
 from models.types import LABELS
-from storage.workspaces import AllWorkspaces, Workspace
+from storage.workspaces import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +84,7 @@ class Overview:
     runs: list[RunRow] = field(default_factory=list)
     plots: list[str] = field(default_factory=list)
     undelivered: list[UndeliveredRow] = field(default_factory=list)
+    learning: LearningView | None = None
     problems: list[str] = field(default_factory=list)
 
 
@@ -91,9 +94,16 @@ def _repo() -> Any:
     return repositories
 
 
-def collect(services: Services, *, scope: Workspace, now: datetime | None = None) -> Overview:
+def collect(
+    services: Services,
+    *,
+    scope: Workspace,
+    now: datetime | None = None,
+    learning_by: str = DEFAULT_PERIOD,
+) -> Overview:
     """Gather the dashboard's data as `scope` (one workspace, or `ALL_WORKSPACES` for an
-    operator) may see it; never raises for a failing section.
+    operator) may see it; never raises for a failing section. `learning_by` is the learning
+    curve's period ("week" or "day").
 
     Messages, feedback and undelivered writes are the viewer's workspace's. The models, their
     training runs and the drift report are the instance's (every workspace shares the model);
@@ -103,13 +113,14 @@ def collect(services: Services, *, scope: Workspace, now: datetime | None = None
     overview = Overview(
         classifier=ModelCard("classifier"),
         generator=ModelCard("generator"),
-        scope="every workspace" if isinstance(scope, AllWorkspaces) else f"workspace {scope}",
+        scope=scope_label(scope),
     )
     sections: list[tuple[str, Callable[[], None]]] = [
         ("models", lambda: _load_models(services, overview)),
         ("label mix", lambda: _load_label_days(services, overview, scope, now)),
         ("drift", lambda: _load_drift(services, overview)),
         ("feedback", lambda: _load_feedback(services, overview, scope, now)),
+        ("learning", lambda: _load_learning(services, overview, scope, now, learning_by)),
         ("training runs", lambda: _load_runs(services, overview)),
         ("undelivered", lambda: _load_undelivered(services, overview, scope)),
     ]
@@ -196,6 +207,14 @@ def _load_feedback(services: Services, overview: Overview, scope: Workspace, now
         _repo().count_feedback(services.db, team_id=scope, since=since)
     )
     overview.correction_rate = _repo().correction_rate(services.db, team_id=scope, since=since)
+
+
+def _load_learning(
+    services: Services, overview: Overview, scope: Workspace, now: datetime, by: str
+) -> None:
+    overview.learning = learning_view(
+        services.db, scope=scope, by=by, memory=services.settings.models, now=now
+    )
 
 
 def _count(value: Any) -> int:

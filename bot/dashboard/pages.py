@@ -1,4 +1,7 @@
-"""Dashboard pages: the overview, sign-in/out, the "try it" form and the evaluation plots."""
+"""Dashboard pages: the overview, sign-in/out, the "try it" form and the evaluation plots.
+
+The cases and customers pages are `bot.dashboard.case_pages`.
+"""
 
 from __future__ import annotations
 
@@ -35,7 +38,10 @@ from bot.dashboard.auth import (
     sign_out,
     viewer_scope,
 )
-from bot.dashboard.charts import label_mix_svg, legend
+from bot.dashboard.case_pages import register_case_pages
+from bot.dashboard.cases import FilterError
+from bot.dashboard.charts import label_mix_svg, learning_svg, legend
+from bot.dashboard.learning import DEFAULT_PERIOD, PERIODS, period_of
 from bot.dashboard.overview import collect, plot_path
 from bot.dashboard.slack_login import register_slack_login, slack_login_enabled
 from storage.workspaces import ALL_WORKSPACES
@@ -85,16 +91,26 @@ def build_pages(services: Services) -> Blueprint:
         return gate() or render_overview()
 
     def render_overview(status: int = 200, **extra: Any) -> Response:
-        data = collect(services, scope=viewer_scope())
+        data = collect(services, scope=viewer_scope(), learning_by=learning_period())
+        learning = data.learning
         page = render_template(
             "dashboard/index.html",
             data=data,
             chart=label_mix_svg(data.label_days),
+            learning_chart=learning_svg(learning.periods, by=learning.by) if learning else "",
+            periods=PERIODS,
             legend=legend(),
             limits={"text": 4000},
             **extra,
         )
         return Response(page, status=status)
+
+    def learning_period() -> str:
+        """The learning curve's `?by=` (week or day); anything else shows the default."""
+        try:
+            return period_of(request.args.get("by"))
+        except FilterError:
+            return DEFAULT_PERIOD
 
     @pages.post("/try")
     def handle_try() -> BaseResponse:
@@ -152,6 +168,7 @@ def build_pages(services: Services) -> Blueprint:
         return redirect(url_for("dashboard.handle_login"))
 
     register_slack_login(pages, services)
+    register_case_pages(pages, services, gate)
 
     @pages.get("/dashboard/plots/<name>.png")
     def handle_plot(name: str) -> BaseResponse:

@@ -19,10 +19,21 @@ from bot.blocks.draft import (
     build_draft_edit_modal,
     build_draft_text,
     build_message_modal,
+    draft_metadata,
 )
 from bot.blocks.prediction import build_prediction_blocks, build_prediction_text
 from bot.jobs.runtime import JobRuntime
-from bot.jobs.types import ClassifiedMessage, ClassifyJob, DraftJob, Job, RetrainJob, TriageJob
+from bot.jobs.steps import STEP_FAILED, fail_step, run_step
+from bot.jobs.types import (
+    ClassifiedMessage,
+    ClassifyJob,
+    ClassifyStepJob,
+    DraftJob,
+    DraftStepJob,
+    Job,
+    RetrainJob,
+    TriageJob,
+)
 from models.types import Draft, Prediction
 from storage import repositories as repo
 
@@ -41,6 +52,8 @@ def run_job(runtime: JobRuntime, job: Job) -> str:
             outcome = classify(runtime, job)
         elif isinstance(job, DraftJob):
             outcome = draft(runtime, job)
+        elif isinstance(job, (ClassifyStepJob, DraftStepJob)):
+            outcome = run_step(runtime, job)
         else:
             outcome = retrain(runtime, job)
     except Exception:
@@ -54,10 +67,18 @@ def run_job(runtime: JobRuntime, job: Job) -> str:
 
 def apologise(runtime: JobRuntime, job: Job) -> None:
     """Tell the person who asked that their request failed (once per job; never raises)."""
-    if not isinstance(job, (ClassifyJob, DraftJob)):
+    if isinstance(job, (TriageJob, RetrainJob)):
         return  # nobody is waiting on a triage or a retrain (the retrain reports its own end)
-    key = f"apology:{job.id}"
     try:
+        if isinstance(job, (ClassifyStepJob, DraftStepJob)):  # the workflow stops waiting
+            fail_step(
+                runtime.outbox,
+                team_id=job.team_id,
+                execution_id=job.execution_id,
+                error=STEP_FAILED,
+            )
+            return
+        key = f"apology:{job.id}"
         if isinstance(job, DraftJob) and job.mode == "shortcut" and job.view_id:
             view = build_message_modal("Draft a reply", APOLOGY)
             runtime.outbox.update_view(key=key, team_id=job.team_id, view_id=job.view_id, view=view)
@@ -78,7 +99,7 @@ def triage(runtime: JobRuntime, job: TriageJob) -> str:
         return "duplicate message"
     outcome = f"tagged {prediction.label}"
     if job.mode == "suggest" and prediction.label != "positive" and runtime.drafter is not None:
-        outcome += ", " + _suggest(runtime, job)
+        outcome += ", " + _suggest(runtime, job, prediction.label)
     return outcome
 
 
@@ -99,7 +120,7 @@ def retriage(runtime: JobRuntime, job: TriageJob) -> str:
     return f"re-tagged {prediction.label} after an edit"
 
 
-def _suggest(runtime: JobRuntime, job: TriageJob) -> str:
+def _suggest(runtime: JobRuntime, job: TriageJob, label: str) -> str:
     """Queue a suggested reply: into the message's thread, or, in a Slack Connect channel (where
     the customer would see it), into the escalation channel, which only agents read."""
     deliver_to = None
@@ -115,6 +136,7 @@ def _suggest(runtime: JobRuntime, job: TriageJob) -> str:
         message_ts=job.ts,
         thread_ts=job.thread_ts or job.ts,
         deliver_to=deliver_to,
+        label=label,
         id=f"suggest-{job.team_id}-{job.channel_id}-{job.ts}",
     )
     submitted = runtime.jobs is not None and runtime.jobs.submit(follow_up)
@@ -165,6 +187,7 @@ def draft(runtime: JobRuntime, job: DraftJob) -> str:
             thread_ts=job.thread_ts,
             text="Suggested reply",
             blocks=build_draft_blocks(reply, state),
+            metadata=_metadata(job, reply),
         )
     elif job.response_url:
         body: dict[str, Any] = {
@@ -195,6 +218,7 @@ def _suggest_privately(
         thread_ts=_alert_ts(runtime, team_id, channel_id, str(job.message_ts), deliver_to),
         text=where,
         blocks=[context(where), *build_draft_blocks(reply, _draft_state(job))],
+        metadata=_metadata(job, reply),
     )
 
 
@@ -207,6 +231,13 @@ def _alert_ts(
     if alert is None or alert.status != "sent" or alert.channel_id != escalation_channel:
         return None
     return alert.result_ts
+
+
+def _metadata(job: DraftJob, reply: Draft) -> dict[str, Any]:
+    """The posted draft's `triage_draft` metadata (ephemeral answers cannot carry any)."""
+    return draft_metadata(
+        reply, channel_id=job.channel_id, message_ts=job.message_ts, label=job.label
+    )
 
 
 def _draft_state(job: DraftJob) -> dict[str, Any]:

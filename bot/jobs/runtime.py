@@ -71,8 +71,10 @@ class SlackOutbox(Protocol):
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Post a message (`chat.postMessage`)."""
+        """Post a message (`chat.postMessage`), with message `metadata` (`event_type`,
+        `event_payload`) when given."""
         ...
 
     def update_view(
@@ -84,6 +86,16 @@ class SlackOutbox(Protocol):
     def notify_admins(self, *, key: str, text: str, response_url: str | None = None) -> None:
         """Tell the admins (DMs to `TRIAGE_ADMIN_USER_IDS`, else the escalation channel), and
         answer on `response_url` too when the request came with one."""
+        ...
+
+    def complete_function(
+        self, *, key: str, team_id: str, execution_id: str, outputs: dict[str, Any]
+    ) -> None:
+        """End a Workflow Builder step successfully (`functions.completeSuccess`)."""
+        ...
+
+    def fail_function(self, *, key: str, team_id: str, execution_id: str, error: str) -> None:
+        """End a Workflow Builder step with an error its workflow shows (`functions.completeError`)."""
         ...
 
 

@@ -57,6 +57,9 @@ class TriageJob:
     # customer's organisation sees everything posted there). A string, so payloads stay strict.
     visibility: str = INTERNAL
     edited_ts: str | None = None
+    # The author's own workspace when it is not the installing one (Slack Connect's `user_team`):
+    # the customer's organisation, kept on the case so its history spans all its people.
+    user_team: str | None = None
 
     @property
     def shared(self) -> bool:
@@ -113,6 +116,7 @@ class DraftJob:
     thread_ts: str | None = None
     tone: str | None = None
     deliver_to: str | None = None
+    label: str | None = None  # the message's predicted label, when triage knows it
     id: str = field(default_factory=new_job_id)
 
 
@@ -130,9 +134,39 @@ class RetrainJob:
     id: str = field(default_factory=new_job_id)
 
 
-Job: TypeAlias = TriageJob | ClassifyJob | DraftJob | RetrainJob
+@dataclass(frozen=True)
+class ClassifyStepJob:
+    """The Workflow Builder step "Classify sentiment": complete it with label and confidence.
+
+    `execution_id` is Slack's `function_execution_id`; its outbox key completes the step once.
+    """
+
+    kind: ClassVar[str] = "classify_step"
+    queue: ClassVar[QueueName] = "triage"
+
+    text: str
+    team_id: str
+    execution_id: str
+
+
+@dataclass(frozen=True)
+class DraftStepJob:
+    """The Workflow Builder step "Draft a reply": complete it with a draft grounded in `team_id`'s
+    approved replies."""
+
+    kind: ClassVar[str] = "draft_step"
+    queue: ClassVar[QueueName] = "drafts"
+
+    text: str
+    team_id: str
+    execution_id: str
+
+
+StepJob: TypeAlias = ClassifyStepJob | DraftStepJob
+Job: TypeAlias = TriageJob | ClassifyJob | DraftJob | RetrainJob | ClassifyStepJob | DraftStepJob
 JOB_TYPES: dict[str, type[Job]] = {
-    cls.kind: cls for cls in (TriageJob, ClassifyJob, DraftJob, RetrainJob)
+    cls.kind: cls
+    for cls in (TriageJob, ClassifyJob, DraftJob, RetrainJob, ClassifyStepJob, DraftStepJob)
 }
 
 

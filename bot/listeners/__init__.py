@@ -7,10 +7,12 @@ from slack_bolt import App
 from bot.listeners import (
     acks,
     actions,
+    cases,
     commands,
     errors,
     events,
     fallbacks,
+    functions,
     home,
     modals,
     shortcuts,
@@ -18,7 +20,19 @@ from bot.listeners import (
 )
 from bot.services import Services
 
-GROUPS = (acks, errors, commands, triage_command, events, shortcuts, actions, modals, home)
+GROUPS = (
+    acks,
+    errors,
+    commands,
+    triage_command,
+    events,
+    functions,
+    shortcuts,
+    actions,
+    cases,
+    modals,
+    home,
+)
 
 
 def register_all(app: App, services: Services) -> None:

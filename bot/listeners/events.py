@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot import metrics
 from bot.auto_triage import edit_job, is_new_human_message, triage_job
 from bot.blocks.triage import build_help_text, build_mode_prompt_blocks
+from bot.case_actions import resolve_on_agent_reply
 from bot.listeners.errors import guarded
 from bot.services import Services
 from bot.slack_api import call_or_skip
@@ -28,7 +29,7 @@ def register(app: App, services: Services) -> None:
     @guarded
     def handle_message(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
         """Queue a new or edited human message in an opted-in channel for triage; forget
-        deleted text."""
+        deleted text; resolve a case an agent answered in its thread."""
         metrics.count_request("event")
         team_id = str(context.team_id or body.get("team_id") or "")
         subtype = event.get("subtype")
@@ -37,6 +38,8 @@ def register(app: App, services: Services) -> None:
             return
         if subtype != "message_changed" and not is_new_human_message(event):
             return
+        if subtype != "message_changed":
+            resolve_on_agent_reply(services, team_id=team_id, event=event)
         make_job = edit_job if subtype == "message_changed" else triage_job
         job = make_job(
             services,

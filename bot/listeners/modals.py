@@ -1,8 +1,10 @@
-"""Modal submissions: the relabel modal, the draft edit modal and channel settings."""
+"""Modal submissions: the relabel modal, the draft edit modal and channel settings (with the
+channel's case settings)."""
 
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
@@ -22,9 +24,12 @@ from bot.services import Services
 from bot.slack_api import call_or_skip
 from models.types import LABELS
 from storage import repositories as repo
+from storage.repositories import CaseSettings
+from storage.repositories.channels import MAX_TARGET_MINUTES
 
 logger = logging.getLogger(__name__)
 
+ONCALL_GROUP = re.compile(r"S[A-Z0-9]{2,20}")
 CANNOT_POST_THERE = (
     "I can't post in that channel. Invite me to it first (/invite @triagebot), or pick another."
 )
@@ -40,6 +45,22 @@ def field_value(view: dict[str, Any], block_id: str, key: str = "value") -> Any:
     if key == "selected_option":
         return _object(element.get("selected_option")).get("value")
     return element.get(key)
+
+
+def case_settings(view: dict[str, Any]) -> CaseSettings | dict[str, str]:
+    """The case settings of the channel settings modal, or its errors by block id."""
+    raw_target = str(field_value(view, "target") or "").strip()
+    oncall = str(field_value(view, "oncall") or "").strip().upper() or None
+    checked = field_value(view, "auto_resolve", "selected_options")
+    if raw_target and not (raw_target.isdigit() and 1 <= int(raw_target) <= MAX_TARGET_MINUTES):
+        return {"target": f"A whole number of minutes, 1 to {MAX_TARGET_MINUTES}."}
+    if oncall and not ONCALL_GROUP.fullmatch(oncall):
+        return {"oncall": "A user group id looks like S0123ABCD."}
+    return CaseSettings(
+        response_target_minutes=int(raw_target) if raw_target else None,
+        auto_resolve_on_reply=bool(checked),
+        oncall_group=oncall,
+    )
 
 
 def _object(value: Any) -> dict[str, Any]:
@@ -125,6 +146,10 @@ def register(app: App, services: Services) -> None:
         if escalation and not bot_can_post_in(client, escalation):
             ack(response_action="errors", errors={"escalation": CANNOT_POST_THERE})
             return
+        cases = case_settings(view)
+        if isinstance(cases, dict):
+            ack(response_action="errors", errors=cases)
+            return
         ack()
         repo.set_channel_settings(
             services.db,
@@ -135,6 +160,7 @@ def register(app: App, services: Services) -> None:
             privacy_mode=privacy,
             escalation_channel=escalation,
             set_by=user_id,
+            cases=cases,
         )
         logger.info("channel %s settings saved by %s: %s/%s", channel, user_id, mode, privacy)
         publish_home(services, client, user_id=user_id, team_id=team_id)

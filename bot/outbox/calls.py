@@ -28,6 +28,8 @@ def _methods(client: WebClient) -> dict[str, Callable[..., Any]]:
         "reactions.add": client.reactions_add,
         "reactions.remove": client.reactions_remove,
         "views.update": client.views_update,
+        "functions.completeSuccess": client.functions_completeSuccess,
+        "functions.completeError": client.functions_completeError,
     }
 
 

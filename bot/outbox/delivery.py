@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from slack_sdk import WebClient
 
+from bot.blocks.cases import alert_metadata, build_case_blocks, build_history_line
 from bot.blocks.digest import build_digest_blocks, build_digest_text
 from bot.blocks.triage import (
     build_alert_blocks,
@@ -30,12 +32,13 @@ from bot.outbox.permalinks import Permalinks
 from models.types import Prediction
 from storage import repositories as repo
 from storage.database import Database
-from storage.records import OutboxRecord
+from storage.records import CaseRecord, OutboxRecord
 
 logger = logging.getLogger(__name__)
 
 # How long an alert update waits for its alert's own post (still pending) before looking again.
 WAIT_FOR_POST_SECONDS = 1.0
+HISTORY_WINDOW = timedelta(days=7)
 
 
 class Deliverer:
@@ -117,11 +120,19 @@ class Deliverer:
                 "blocks": build_withdrawn_alert_blocks(
                     channel_id=channel_id, user_id=user_id, label=str(p["label"])
                 ),
+                "metadata": alert_metadata(
+                    label=str(p["label"]),
+                    confidence=float(p["confidence"]),
+                    channel_id=channel_id,
+                    message_ts=message_ts,
+                    case=self._case(row),  # withdrawn now: other apps see it closed
+                ),
             }
         link = self.permalinks.get(
             client, team_id=row.team_id, channel_id=channel_id, message_ts=message_ts
         )
         prediction = Prediction(str(p["label"]), float(p["confidence"]), {}, "")
+        case = self._case(row)
         return {
             "channel": row.channel_id,
             "text": build_alert_text(channel_id=channel_id, text=text),
@@ -132,9 +143,38 @@ class Deliverer:
                 prediction=prediction,
                 permalink=link,
                 feedback_state={"c": channel_id, "ts": message_ts, "team": row.team_id},
-                edited=row.method == "alert_update",
+                edited=row.method == "alert_update" and not p.get("case_change"),
+                quoted=p.get("quoted", True) is not False,
+                history=None if case is None else self._history(case),
+                case_blocks=[] if case is None else build_case_blocks(case),
+            ),
+            "metadata": alert_metadata(
+                label=prediction.label,
+                confidence=prediction.confidence,
+                channel_id=channel_id,
+                message_ts=message_ts,
+                case=case,
             ),
         }
+
+    def _case(self, row: OutboxRecord) -> CaseRecord | None:
+        """The case of the alert `row` renders, as it is now."""
+        alert_id = row.payload.get("alert_id")
+        if row.team_id is None or not isinstance(alert_id, int):
+            return None
+        cases = repo.cases_of_alerts(self.db, team_id=row.team_id, alert_ids=[alert_id])
+        return cases.get(alert_id)
+
+    def _history(self, case: CaseRecord) -> str | None:
+        """The customer's week as of the case ("3rd upset message ... in 7 days")."""
+        history = repo.customer_history(
+            self.db,
+            team_id=case.team_id,
+            customer_id=case.customer_id,
+            customer_team=case.customer_team,
+            since=case.created_at - HISTORY_WINDOW,
+        )
+        return build_history_line(history.negative_messages)
 
     def _digest(self, client: WebClient, row: OutboxRecord, holds: Holds) -> Outcome:
         digest = repo.get_digest(self.db, digest_id=int(row.payload["digest_id"]))
@@ -149,10 +189,13 @@ class Deliverer:
             )
             for alert in digest.alerts
         }
+        cases = repo.cases_of_alerts(
+            self.db, team_id=digest.team_id, alert_ids=[alert.id for alert in digest.alerts]
+        )
         args: dict[str, Any] = {
             "channel": digest.escalation_channel,
             "text": build_digest_text(digest),
-            "blocks": build_digest_blocks(digest, links),
+            "blocks": build_digest_blocks(digest, links, cases),
         }
         if digest.posted_ts is None:
             outcome = self._paced(

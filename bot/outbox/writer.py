@@ -85,6 +85,11 @@ class Outbox:
         if self.sender is not None:
             self.sender.stop()
 
+    def kick(self) -> None:
+        """Send what a listener just stored (a case change's `chat.update`) without waiting for
+        the sender's next sweep."""
+        self._kick()
+
     def wait_idle(self, timeout: float) -> bool:
         """Wait until every row is delivered or given up; False if some are pending at `timeout`.
 
@@ -211,6 +216,7 @@ class Outbox:
             digest_after=jobs.digest_after,
             window_seconds=jobs.digest_window_seconds,
             expires_in=jobs.outbox_expiry_seconds,
+            customer_team=job.user_team,
         )
 
     def respond(self, *, key: str, team_id: str | None, url: str, body: dict[str, Any]) -> None:
@@ -238,9 +244,11 @@ class Outbox:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Post a message (`chat.postMessage`), paced per channel."""
-        self._write([self._message(key, team_id, channel_id, text, blocks, thread_ts)])
+        """Post a message (`chat.postMessage`), paced per channel, with message `metadata`
+        (`event_type`, `event_payload`) when given."""
+        self._write([self._message(key, team_id, channel_id, text, blocks, thread_ts, metadata)])
 
     def update_view(
         self, *, key: str, team_id: str | None, view_id: str, view: dict[str, Any]
@@ -278,7 +286,31 @@ class Outbox:
             logger.warning("no admins and no escalation channel to tell: %s", text)
         self._write(writes)
 
+    def complete_function(
+        self, *, key: str, team_id: str, execution_id: str, outputs: dict[str, Any]
+    ) -> None:
+        """End a Workflow Builder step successfully (`functions.completeSuccess`)."""
+        payload = {"function_execution_id": execution_id, "outputs": outputs}
+        self._write([self._function_write(key, team_id, "functions.completeSuccess", payload)])
+
+    def fail_function(self, *, key: str, team_id: str, execution_id: str, error: str) -> None:
+        """End a Workflow Builder step with `error`, which its workflow shows
+        (`functions.completeError`)."""
+        payload = {"function_execution_id": execution_id, "error": error}
+        self._write([self._function_write(key, team_id, "functions.completeError", payload)])
+
     # ---- helpers
+    def _function_write(
+        self, key: str, team_id: str, method: str, payload: dict[str, Any]
+    ) -> OutboxWrite:
+        return OutboxWrite(
+            key=key,
+            method=method,
+            team_id=team_id,
+            payload=payload,
+            expires_in=self.settings.jobs.outbox_expiry_seconds,
+        )
+
     def _message(
         self,
         key: str,
@@ -287,12 +319,15 @@ class Outbox:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> OutboxWrite:
         payload: dict[str, Any] = {"channel": channel_id, "text": text}
         if blocks is not None:
             payload["blocks"] = blocks
         if thread_ts:
             payload["thread_ts"] = thread_ts
+        if metadata is not None:
+            payload["metadata"] = metadata
         return OutboxWrite(
             key=key,
             method="chat.postMessage",

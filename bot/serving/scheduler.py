@@ -1,4 +1,5 @@
-"""Scheduled jobs (APScheduler 3.x): periodic retrain, daily drift check, daily privacy purge.
+"""Scheduled jobs (APScheduler 3.x): periodic retrain, daily drift check, daily privacy purge,
+the case follow-up (every minute) and the daily case summary (`bot.serving.case_jobs`).
 
 `triagebot serve` runs them in a `BackgroundScheduler` in every serving process
 (`start_serving_scheduler`, news posted to the admins in Slack); turn that off with
@@ -19,22 +20,23 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.services import Notify, Services
+from bot.serving.case_jobs import scheduled_followups, scheduled_summary
 from bot.serving.errors import ScheduleError
+from bot.serving.job_context import JobContext as JobContext  # the jobs' context, re-exported
+from bot.serving.job_context import claim_slot, fired_slot
 from bot.settings import Settings
 from bot.slack_api import build_client, call_or_skip
 from storage import repositories as repo
-from storage.database import Database
 from training.drift.detection import run_drift_check
 from training.retrain.lease import recover_stale_runs
 
@@ -63,40 +65,6 @@ def cron_trigger(expression: str, timezone: str = "UTC") -> CronTrigger:
         raise ScheduleError(f"cron {expression!r} ({timezone}): {exc}") from exc
 
 
-def current_slot(trigger: CronTrigger, now: datetime, grace_seconds: int) -> datetime:
-    """The latest fire time of `trigger` at or before `now` (looking back `grace_seconds`)."""
-    slot: datetime | None = None
-    moment = trigger.get_next_fire_time(None, now - timedelta(seconds=grace_seconds))
-    for _ in range(10_000):
-        if moment is None or moment > now:
-            break
-        slot = moment
-        moment = trigger.get_next_fire_time(moment, moment + timedelta(microseconds=1))
-    return (slot or now).astimezone(UTC).replace(microsecond=0)
-
-
-# start_retrain(trigger, slot) -> started?; slot is the cron time a scheduled run belongs to.
-StartRetrain = Callable[[str, "datetime | None"], bool]
-
-
-@dataclass
-class JobContext:
-    """What the jobs need: the database, all settings, where to tell admins, how to retrain."""
-
-    db: Database
-    settings: Settings
-    notify: Notify
-    start_retrain: StartRetrain
-    # The jobs' clock: which cron slot a run belongs to depends on it (tests set it).
-    now: Callable[[], datetime] = lambda: datetime.now(UTC)
-
-
-def fired_slot(ctx: JobContext, trigger: CronTrigger) -> datetime:
-    """The cron slot of `trigger` this run belongs to (it may fire up to the grace period late)."""
-    grace = ctx.settings.training.scheduler_misfire_grace_seconds
-    return current_slot(trigger, ctx.now(), grace)
-
-
 def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:
     """Job: retrain for the slot that just fired (skipped when another process took it)."""
     slot = fired_slot(ctx, trigger)
@@ -104,15 +72,6 @@ def scheduled_retrain(ctx: JobContext, trigger: CronTrigger) -> None:
         ctx.start_retrain("schedule", slot)
     except Exception:
         logger.exception("scheduled retrain for %s failed", slot.isoformat())
-
-
-def claim_slot(ctx: JobContext, job: str, trigger: CronTrigger) -> bool:
-    """True for the one process (of all sharing the database) that takes this cron slot of `job`."""
-    slot = fired_slot(ctx, trigger)
-    if repo.claim_event(ctx.db, event_id=f"{job}-slot:{slot.isoformat()}"):
-        return True
-    logger.info("%s for %s already ran in another process", job, slot.isoformat())
-    return False
 
 
 def drift_check(ctx: JobContext, trigger: CronTrigger) -> None:
@@ -142,7 +101,8 @@ def privacy_purge(ctx: JobContext, trigger: CronTrigger) -> None:
 
 
 def add_jobs(scheduler: BaseScheduler, ctx: JobContext) -> None:
-    """Register the three jobs with the cron settings."""
+    """Register the jobs: retrain, drift check, purge and case summary (cron settings), and
+    the case follow-up (an interval)."""
     training = ctx.settings.training
     tz = training.scheduler_timezone
     retrain_trigger = cron_trigger(training.retrain_cron, tz)
@@ -156,9 +116,17 @@ def add_jobs(scheduler: BaseScheduler, ctx: JobContext) -> None:
     for job_id, job, cron in (
         ("drift-check", drift_check, training.drift_check_cron),
         ("privacy-purge", privacy_purge, training.purge_cron),
+        ("case-summary", scheduled_summary, ctx.settings.slack.case_summary_cron),
     ):
         trigger = cron_trigger(cron, tz)
         scheduler.add_job(job, trigger, args=(ctx, trigger), id=job_id, replace_existing=True)
+    scheduler.add_job(
+        scheduled_followups,
+        IntervalTrigger(seconds=ctx.settings.slack.case_followup_seconds),
+        args=(ctx,),
+        id="case-followup",
+        replace_existing=True,
+    )
 
 
 def _job_defaults(settings: Settings) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from storage.orm.base import NAMING, Base
+from storage.orm.cases import CaseEventRow, CaseRow
 from storage.orm.channels import ChannelSettings
 from storage.orm.dashboard_auth import ApiToken, AuthFailure, DashboardSession
 from storage.orm.feedback import ApprovedReply, FeedbackRow
@@ -29,6 +30,8 @@ __all__ = [
     "ApprovedReply",
     "AuthFailure",
     "Base",
+    "CaseEventRow",
+    "CaseRow",
     "ChannelSettings",
     "DashboardSession",
     "DriftReport",

@@ -37,6 +37,8 @@ OUTBOX_METHODS = (
     "alert",
     "alert_update",
     "digest",
+    "functions.completeSuccess",
+    "functions.completeError",
 )
 OUTBOX_STATUSES = ("pending", "sent", "failed", "expired")
 

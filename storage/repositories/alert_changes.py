@@ -54,7 +54,7 @@ def forget_alert_text(session: Session, *, team_id: str, channel_id: str, messag
     if row.digest_id is None:
         _change_single(session, row, alert_payload(row, text="", deleted=True))
     elif quoted:
-        _change_digest(session, row.digest_id, expires_in=DEFAULT_EXPIRY_SECONDS)
+        rerender_digest(session, row.digest_id, expires_in=DEFAULT_EXPIRY_SECONDS)
 
 
 def revise_alert(
@@ -83,7 +83,7 @@ def revise_alert(
     if row.digest_id is None:
         _change_single(session, row, alert_payload(row, text=text), expires_in=expires_in)
     else:
-        _change_digest(session, row.digest_id, expires_in=expires_in)
+        rerender_digest(session, row.digest_id, expires_in=expires_in)
     return True
 
 
@@ -116,8 +116,8 @@ def _change_single(
     requeue_write(session, update_write.checked(), now=now)
 
 
-def _change_digest(session: Session, digest_id: int, *, expires_in: float) -> None:
-    """Render a digest again at once: one of its alerts changed."""
+def rerender_digest(session: Session, digest_id: int, *, expires_in: float) -> None:
+    """Render a digest again at once: one of its alerts (or their cases) changed."""
     digest = session.get(AlertDigestRow, digest_id)
     if digest is not None:
         digest_changed(session, digest, now=utcnow(), delay=0.0, expires_in=expires_in)

@@ -6,7 +6,9 @@ all, posted once and then updated in place. Each alert bumps the digest's `versi
 single outbox row (`digest:{id}`) due again; the sender renders the digest from these tables and
 marks the row sent only if no alert arrived meanwhile (`finish_digest`). No alert is dropped.
 
-An alert whose message is edited or deleted later changes in place: `alert_changes`.
+Each alert opens its case in the same transaction (`cases.open_case`), so no alert is without a
+case. An alert whose message is edited or deleted later changes in place: `alert_changes`; one
+whose case changes: `case_changes`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from storage.orm import AlertDigestRow, AlertRow, OutboxRow
 from storage.records import AlertRecord, DigestRecord
 from storage.repositories._common import upsert_insert
 from storage.repositories._texts import channel_stores_text
+from storage.repositories.cases import open_case
 from storage.repositories.outbox import OutboxWrite, insert_writes
 
 logger = logging.getLogger(__name__)
@@ -51,6 +54,7 @@ class AlertWrite:
         expires_in: seconds until the Slack write is given up.
         coalesce_seconds: how long a posted digest waits before its next `chat.update`, so a
             burst costs a few updates, not one per alert.
+        customer_team: the author's own workspace in a Slack Connect channel (kept on the case).
     """
 
     escalation_channel: str
@@ -60,6 +64,7 @@ class AlertWrite:
     window_seconds: float = 60.0
     expires_in: float = 3600.0
     coalesce_seconds: float = 1.0
+    customer_team: str | None = None
 
     def checked(self) -> AlertWrite:
         check.ident("escalation_channel", self.escalation_channel)
@@ -69,6 +74,7 @@ class AlertWrite:
             raise InvalidInput(f"digest_after must be an int >= 0, got {self.digest_after!r}")
         check.non_negative("window_seconds", self.window_seconds)
         check.non_negative("coalesce_seconds", self.coalesce_seconds)
+        check.optional_ident("customer_team", self.customer_team)
         return self
 
 
@@ -97,7 +103,7 @@ def add_alert(
     user_id: str,
     label: str,
 ) -> bool:
-    """Store an alert inside the caller's transaction and queue its Slack write.
+    """Store an alert and open its case inside the caller's transaction; queue its Slack write.
 
     Returns False when the message already had an alert (nothing is written).
     """
@@ -125,6 +131,7 @@ def add_alert(
     )
     if alert_id is None:
         return False
+    open_case(session, alert_id=alert_id, customer_team=alert.customer_team, now=now)
     since = now - timedelta(seconds=alert.window_seconds)
     recent = session.scalar(
         select(func.count())

@@ -1,15 +1,17 @@
-"""Channel settings: opt-in, mode (tag / alert / suggest), privacy mode, escalation channel."""
+"""Channel settings: opt-in, mode (tag / alert / suggest), privacy mode, escalation channel, and
+how the channel's cases are handled (`CaseSettings`)."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from storage import validation as check
 from storage.columns import utcnow
 from storage.database import Database
-from storage.errors import NotFound
+from storage.errors import InvalidInput, NotFound
 from storage.orm import ChannelSettings
 from storage.records import ChannelSettingsRecord
 from storage.workspaces import Workspace, scoped
@@ -17,6 +19,34 @@ from storage.workspaces import Workspace, scoped
 logger = logging.getLogger(__name__)
 
 _KEEP = object()  # "leave this field as it is" in update_channel_settings
+MAX_TARGET_MINUTES = 7 * 24 * 60
+
+
+@dataclass(frozen=True)
+class CaseSettings:
+    """How a channel's cases are handled.
+
+    Args:
+        response_target_minutes: a case nobody acknowledged within it is raised again (None:
+            never).
+        auto_resolve_on_reply: an agent's reply in the customer's thread resolves the case.
+        oncall_group: the user group (subteam id) a follow-up mentions (None: the admins).
+    """
+
+    response_target_minutes: int | None = None
+    auto_resolve_on_reply: bool = False
+    oncall_group: str | None = None
+
+    def checked(self) -> CaseSettings:
+        minutes = self.response_target_minutes
+        if minutes is not None and (
+            not isinstance(minutes, int) or not 1 <= minutes <= MAX_TARGET_MINUTES
+        ):
+            raise InvalidInput(
+                f"response_target_minutes must be 1..{MAX_TARGET_MINUTES}, got {minutes!r}"
+            )
+        check.optional_ident("oncall_group", self.oncall_group)
+        return self
 
 
 def _record(row: ChannelSettings) -> ChannelSettingsRecord:
@@ -29,6 +59,9 @@ def _record(row: ChannelSettings) -> ChannelSettingsRecord:
         escalation_channel=row.escalation_channel,
         set_by=row.set_by,
         updated_at=row.updated_at,
+        response_target_minutes=row.response_target_minutes,
+        auto_resolve_on_reply=bool(row.auto_resolve_on_reply),
+        oncall_group=row.oncall_group,
     )
 
 
@@ -62,20 +95,29 @@ def set_channel_settings(
     privacy_mode: str = "ids_only",
     escalation_channel: str | None = None,
     set_by: str,
+    cases: CaseSettings | None = None,
 ) -> ChannelSettingsRecord:
-    """Create or replace a channel's settings.
+    """Create or replace a channel's settings; `cases` None keeps its case settings as they are
+    (the defaults for a new channel).
 
     Raises:
-        InvalidInput: bad mode / privacy mode, bad ids.
+        InvalidInput: bad mode / privacy mode, bad ids, bad case settings.
     """
     check.ident("team_id", team_id)
     check.ident("channel_id", channel_id)
+    if cases is not None:
+        cases.checked()
     with db.transaction() as session:
         row = session.get(ChannelSettings, (team_id, channel_id))
         if row is None:
             row = ChannelSettings(team_id=team_id, channel_id=channel_id)
+            row.auto_resolve_on_reply = False
             session.add(row)
         _apply(row, enabled, mode, privacy_mode, escalation_channel, set_by)
+        if cases is not None:
+            row.response_target_minutes = cases.response_target_minutes
+            row.auto_resolve_on_reply = bool(cases.auto_resolve_on_reply)
+            row.oncall_group = cases.oncall_group
         session.flush()
         return _record(row)
 

@@ -9,12 +9,15 @@ from sqlalchemy import Column, MetaData, String, Table, delete, update
 from sqlalchemy.orm import Session
 
 from storage import validation as check
+from storage.columns import utcnow
 from storage.database import Database
 from storage.orm import (
     AdminAction,
     AlertDigestRow,
     AlertRow,
     ApprovedReply,
+    CaseEventRow,
+    CaseRow,
     ChannelSettings,
     FeedbackRow,
     MessageText,
@@ -25,6 +28,7 @@ from storage.orm import (
 from storage.repositories._common import moment
 from storage.repositories._markers import mark_deleted
 from storage.repositories.alert_changes import forget_alert_text
+from storage.repositories.case_changes import withdraw_case
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +38,8 @@ def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_
 
     Its alert keeps ids and label but stops quoting it (`alert_changes.forget_alert_text`): an
     alert not sent yet is not posted, a posted one is replaced in Slack by a notice, a
-    digest is rendered again without it. The deletion is remembered for a while, so an edit of
+    digest is rendered again without it. Its case, unless resolved, is closed as `withdrawn`
+    (`case_changes.withdraw_case`): never followed up, no longer counted open. The deletion is remembered for a while, so an edit of
     the message still queued does not store or quote it again. Predictions and feedback keep
     their labels and ids. Returns the number of rows deleted.
     """
@@ -53,6 +58,9 @@ def delete_message_text(db: Database, *, team_id: str, channel_id: str, message_
             )
             deleted += int(result.rowcount)  # type: ignore[attr-defined]
         forget_alert_text(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
+        withdraw_case(
+            session, team_id=team_id, channel_id=channel_id, message_ts=message_ts, now=utcnow()
+        )
         mark_deleted(session, team_id=team_id, channel_id=channel_id, message_ts=message_ts)
     return deleted
 
@@ -108,6 +116,8 @@ def delete_workspace(db: Database, *, team_id: str) -> int:
             OutboxRow,
             AlertRow,
             AlertDigestRow,
+            CaseRow,
+            CaseEventRow,
             SlackPace,
         ):
             result = session.execute(delete(model).where(model.team_id == team_id))

@@ -86,7 +86,15 @@ def test_feedback_on_a_message_whose_text_was_not_stored_keeps_label_and_ids(
 def test_feedback_on_a_message_in_a_text_storing_channel_uses_the_message_text(
     db: Database,
 ) -> None:
-    set_channel_settings(db, **_channel(), enabled=True, privacy_mode="store_text", set_by="UA")
+    team_id, channel_id = MESSAGE["team_id"], MESSAGE["channel_id"]
+    set_channel_settings(
+        db,
+        team_id=team_id,
+        channel_id=channel_id,
+        enabled=True,
+        privacy_mode="store_text",
+        set_by="UA",
+    )
     record = record_feedback(
         db, label="negative", source="shortcut", user_id="U1", text="it broke again", **MESSAGE
     )

@@ -15,22 +15,29 @@ from storage.database import Database
 from storage.errors import SchemaOutdated
 from storage.orm import Base
 from storage.repositories import (
+    CaseSettings,
     OutboxWrite,
     acquire_lease,
     create_api_token,
     enqueue,
+    get_channel_settings,
     get_prediction,
     list_model_versions,
     record_prediction,
+    set_channel_settings,
     use_api_token,
 )
 from storage.workspaces import ALL_WORKSPACES
 from tests.storage.helpers import SLACK_TABLES, prediction, seed_model
 
-PREVIOUS, HEAD = "0004", "0005"
+PREVIOUS, HEAD = "0005", "0006"
+BEFORE_SCOPE, SCOPE = "0004", "0005"  # revision 0005 gave sessions and tokens a workspace
 REACTION = OutboxWrite(key="react:T1:C1:1.1", method="reactions.add", team_id="T1", channel_id="C1")
 DIGEST = "ab" * 32
+TS = "1700000000.000100"
 SCOPED_BY_HEAD = ("dashboard_sessions", "api_tokens")  # revision 0005 adds their team_id
+CASE_TABLES = ("cases", "case_events")  # revision 0006
+CASE_SETTINGS = ("response_target_minutes", "auto_resolve_on_reply", "oncall_group")
 
 
 @pytest.fixture
@@ -85,8 +92,8 @@ def _scoped_tables(db: Database) -> set[str]:
     }
 
 
-def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> None:
-    assert empty_db.upgrade(PREVIOUS) == PREVIOUS
+def test_revision_0004_upgrades_to_0005_keeping_data(empty_db: Database) -> None:
+    assert empty_db.upgrade(BEFORE_SCOPE) == BEFORE_SCOPE
     assert not _scoped_tables(empty_db)
     seed_model(empty_db)
     record_prediction(empty_db, **prediction())
@@ -95,12 +102,11 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
             text("INSERT INTO api_tokens (name, token_digest, created_at) VALUES (:n, :d, :c)"),
             {"n": "old", "d": DIGEST, "c": datetime.now(UTC)},
         )
-    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs {HEAD}"):
+    with pytest.raises(SchemaOutdated, match=f"revision {BEFORE_SCOPE}, the code needs {HEAD}"):
         empty_db.check_current()
 
-    assert empty_db.upgrade() == HEAD
+    assert empty_db.upgrade(SCOPE) == SCOPE
 
-    empty_db.check_current()
     assert _scoped_tables(empty_db) == set(SCOPED_BY_HEAD)
     assert [v.version for v in list_model_versions(empty_db)] == ["v1"]
     kept = get_prediction(empty_db, team_id="T1", channel_id="C1", message_ts="1700000000.000100")
@@ -113,15 +119,15 @@ def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> 
     assert scoped.scope == "T1"
 
 
-def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
-    empty_db.upgrade()
+def test_downgrade_0005_to_0004_and_upgrade_again(empty_db: Database) -> None:
+    empty_db.upgrade(SCOPE)
     seed_model(empty_db)
     acquire_lease(empty_db, name="retrain", holder="h", ttl_seconds=5)
     enqueue(empty_db, writes=[REACTION])
     create_api_token(empty_db, name="ops", token_digest=DIGEST, team_id=ALL_WORKSPACES)
     create_api_token(empty_db, name="ci", token_digest="cd" * 32, team_id="T1")
 
-    assert empty_db.downgrade("-1") == PREVIOUS
+    assert empty_db.downgrade("-1") == BEFORE_SCOPE
 
     assert not _scoped_tables(empty_db)
     assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # older data stays
@@ -130,7 +136,7 @@ def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
     with empty_db.engine.connect() as connection:  # a one-workspace token is not widened
         assert connection.execute(text("SELECT name FROM api_tokens")).scalars().all() == ["ops"]
 
-    assert empty_db.upgrade() == HEAD
+    assert empty_db.upgrade(SCOPE) == SCOPE
     again = use_api_token(empty_db, token_digest=DIGEST)
     assert again is not None and again.scope is ALL_WORKSPACES
     assert use_api_token(empty_db, token_digest="cd" * 32) is None
@@ -140,3 +146,58 @@ def test_downgrade_to_base_removes_every_table(empty_db: Database) -> None:
     empty_db.upgrade()
     assert empty_db.downgrade("base") is None
     assert _tables(empty_db) == set()
+
+
+def _case_schema(db: Database) -> tuple[set[str], set[str]]:
+    """The case tables and the case columns of channel settings that exist (revision 0006)."""
+    inspector = inspect(db.engine)
+    columns = {column["name"] for column in inspector.get_columns("channel_settings")}
+    return set(CASE_TABLES) & _tables(db), set(CASE_SETTINGS) & columns
+
+
+def test_previous_revision_upgrades_to_head_keeping_data(empty_db: Database) -> None:
+    assert empty_db.upgrade(PREVIOUS) == PREVIOUS
+    assert _case_schema(empty_db) == (set(), set())
+    seed_model(empty_db)
+    record_prediction(empty_db, **prediction())
+    with empty_db.engine.begin() as connection:  # the ORM already knows the newer columns
+        connection.execute(
+            text(
+                "INSERT INTO channel_settings (team_id, channel_id, enabled, mode, privacy_mode,"
+                " set_by, updated_at) VALUES ('T1', 'C1', :on, 'alert', 'ids_only', 'U1', :at)"
+            ),
+            {"on": True, "at": datetime.now(UTC)},
+        )
+    with pytest.raises(SchemaOutdated, match=f"revision {PREVIOUS}, the code needs {HEAD}"):
+        empty_db.check_current()
+
+    assert empty_db.upgrade() == HEAD
+
+    empty_db.check_current()
+    assert _case_schema(empty_db) == (set(CASE_TABLES), set(CASE_SETTINGS))
+    kept = get_channel_settings(empty_db, team_id="T1", channel_id="C1")
+    assert kept is not None and kept.mode == "alert"
+    assert kept.response_target_minutes is None and kept.auto_resolve_on_reply is False
+    assert get_prediction(empty_db, team_id="T1", channel_id="C1", message_ts=TS) is not None
+
+
+def test_downgrade_one_step_and_upgrade_again(empty_db: Database) -> None:
+    empty_db.upgrade()
+    seed_model(empty_db)
+    set_channel_settings(
+        empty_db,
+        team_id="T1",
+        channel_id="C1",
+        enabled=True,
+        mode="alert",
+        set_by="U1",
+        cases=CaseSettings(response_target_minutes=15, auto_resolve_on_reply=True),
+    )
+
+    assert empty_db.downgrade("-1") == PREVIOUS
+
+    assert _case_schema(empty_db) == (set(), set())
+    assert [v.version for v in list_model_versions(empty_db)] == ["v1"]  # older data stays
+    assert empty_db.upgrade() == HEAD
+    again = get_channel_settings(empty_db, team_id="T1", channel_id="C1")
+    assert again is not None and again.enabled and again.response_target_minutes is None

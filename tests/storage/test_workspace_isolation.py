@@ -22,8 +22,8 @@ from sqlalchemy import select
 from storage import repositories as repo
 from storage.database import Database
 from storage.errors import InvalidInput
-from storage.orm import Base
-from storage.repositories import ALL_WORKSPACES, AlertWrite, OutboxWrite
+from storage.orm import AlertRow, Base, CaseRow
+from storage.repositories import ALL_WORKSPACES, AlertWrite, CaseSettings, OutboxWrite
 from tests.storage.helpers import prediction, seed_model
 
 A, B = "TWORKSPACEA", "TWORKSPACEB"
@@ -88,6 +88,27 @@ INSTANCE_LEVEL = {
 }
 
 ReadCall = Callable[[Database, str], Any]
+LATER = datetime.now(UTC) + timedelta(days=1)
+
+
+def case_id(db: Database, team_id: str) -> int:
+    """The id of the case the workspace's alert opened (a missing scope finds none)."""
+    with db.engine.connect() as connection:
+        query = select(CaseRow.id).where(CaseRow.team_id == team_id)
+        return int(connection.scalar(query) or 0)
+
+
+def alert_ids(db: Database) -> list[int]:
+    """Every alert's id, both workspaces' (the reader must pick its own)."""
+    with db.engine.connect() as connection:
+        return list(connection.scalars(select(AlertRow.id)))
+
+
+def reopen(db: Database, team_id: str) -> Any:
+    repo.resolve_case(db, team_id=team_id, case_id=case_id(db, team_id), user_id="U9")
+    return repo.reopen_case(db, team_id=team_id, case_id=case_id(db, team_id), user_id="U9")
+
+
 WriteCall = Callable[[Database, str], Any]
 SINCE = datetime.now(UTC) - timedelta(days=1)
 
@@ -100,6 +121,7 @@ READERS: dict[str, ReadCall] = {
     "list_feedback": lambda db, t: repo.list_feedback(db, team_id=t),
     "count_feedback": lambda db, t: repo.count_feedback(db, team_id=t),
     "correction_rate": lambda db, t: repo.correction_rate(db, team_id=t, since=SINCE),
+    "learning_history": lambda db, t: repo.learning_history(db, team_id=t, since=SINCE),
     "list_approved_replies": lambda db, t: repo.list_approved_replies(db, team_id=t),
     "get_channel_settings": lambda db, t: repo.get_channel_settings(
         db, team_id=t, channel_id=CHANNEL
@@ -112,6 +134,24 @@ READERS: dict[str, ReadCall] = {
     "list_outbox": lambda db, t: repo.list_outbox(db, team_id=t),
     "list_failed": lambda db, t: repo.list_failed(db, team_id=t),
     "list_admin_actions": lambda db, t: repo.list_admin_actions(db, team_id=t),
+    "get_case": lambda db, t: repo.get_case(db, team_id=t, case_id=case_id(db, t)),
+    "cases_of_alerts": lambda db, t: repo.cases_of_alerts(db, team_id=t, alert_ids=alert_ids(db)),
+    "case_of_message": lambda db, t: repo.case_of_message(
+        db, team_id=t, channel_id=CHANNEL, message_ts=TS
+    ),
+    "list_cases": lambda db, t: repo.list_cases(db, team_id=t),
+    "list_case_events": lambda db, t: repo.list_case_events(db, team_id=t, case_id=case_id(db, t)),
+    "customer_history": lambda db, t: repo.customer_history(
+        db, team_id=t, customer_id="U1", since=SINCE
+    ),
+    "list_customers": lambda db, t: repo.list_customers(db, team_id=t, since=SINCE),
+    "due_followups": lambda db, t: repo.due_followups(db, team_id=t, now=LATER),
+    "case_summary": lambda db, t: repo.case_summary(
+        db, team_id=t, escalation_channel=ESCALATION, since=SINCE, until=LATER
+    ),
+    "escalation_channels_with_cases": lambda db, t: repo.escalation_channels_with_cases(
+        db, team_id=t
+    ),
 }
 
 WRITERS: dict[str, WriteCall] = {
@@ -149,6 +189,19 @@ WRITERS: dict[str, WriteCall] = {
     "hold_scope": lambda db, t: repo.hold_scope(
         db, team_id=t, scope=f"chat:{CHANNEL}", until=datetime.now(UTC) + timedelta(minutes=1)
     ),
+    "acknowledge_case": lambda db, t: repo.acknowledge_case(
+        db, team_id=t, case_id=case_id(db, t), user_id="U9"
+    ),
+    "assign_case": lambda db, t: repo.assign_case(
+        db, team_id=t, case_id=case_id(db, t), user_id="U9", assignee_id="U8"
+    ),
+    "resolve_case": lambda db, t: repo.resolve_case(
+        db, team_id=t, case_id=case_id(db, t), user_id="U9", note="done"
+    ),
+    "reopen_case": reopen,
+    "record_followup": lambda db, t: repo.record_followup(
+        db, team_id=t, case_id=case_id(db, t), target_minutes=15, now=LATER, writes=[]
+    ),
 }
 
 
@@ -169,6 +222,7 @@ def seed_workspace(db: Database, team_id: str, words: str) -> None:
         privacy_mode="store_text",
         escalation_channel=ESCALATION,
         set_by="UADMIN",
+        cases=CaseSettings(response_target_minutes=15),
     )
     reaction = OutboxWrite(
         key=f"react:{team_id}:{CHANNEL}:{TS}",

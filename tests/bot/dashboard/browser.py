@@ -77,6 +77,14 @@ def check_csrf_refusals(page: Any, base_url: str) -> None:
     assert allowed.status == 200 and allowed.json()["label"] in LABELS
 
 
+def check_cases_page(page: Any) -> None:
+    """The nav leads to the cases page; both distributions draw (empty or not)."""
+    page.click("#nav-cases")
+    assert page.locator("#time-to-acknowledge svg.chart").count() == 1
+    assert page.locator("#time-to-resolve svg.chart").count() == 1
+    page.click("#nav-overview")
+
+
 def check_phone_layout(context: Any, page: Any) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -90,6 +98,7 @@ def drive_dashboard(
     check_wrong_password(context, base_url)
     page = sign_in(context.new_page(), base_url, PASSWORD)
     check_overview(page, classifier_version)
+    check_cases_page(page)
     check_try_form(page, expect_draft)
     page.screenshot(path=str(shot), full_page=True)
     check_csrf_refusals(page, base_url)

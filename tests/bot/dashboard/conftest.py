@@ -15,14 +15,50 @@ from flask import Flask
 
 from bot.dashboard import overview
 from bot.services import Services
+from bot.settings import load_settings
 from storage.database import Database
 from tests.bot.dashboard.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.bot.dashboard.fakes import FakeDrafter, fake_repo, make_app, make_services, make_settings
+from tests.bot.dashboard.case_seed import ADMIN_A, ADMIN_B, A, B
+from tests.bot.dashboard.fakes import (
+    PASSWORD,
+    FakeDrafter,
+    fake_repo,
+    make_app,
+    make_services,
+    make_settings,
+)
+from tests.fixtures.slack import FakeSlack
 
 
 @pytest.fixture
 def services(tmp_path: Path, sqlite_db: Database) -> Services:
     return make_services(make_settings(tmp_path), sqlite_db)
+
+
+@pytest.fixture
+def two_workspaces(fake_slack: FakeSlack, tmp_path: Path, sqlite_db: Database) -> Flask:
+    """The dashboard of an instance that workspaces A and B installed through OAuth: their
+    admins (ADMIN_A, ADMIN_B) sign in with Slack, the password sees every workspace."""
+    settings = load_settings(
+        None,
+        models={"DATA_DIR": str(tmp_path), "CLASSIFIER_PATH": ""},
+        storage={"DATABASE_URL": "sqlite://"},
+        server={"SESSION_SECRET": "test-secret", "DASHBOARD_PASSWORD": PASSWORD},
+        slack={
+            "SLACK_API_BASE_URL": fake_slack.base_url,
+            "SLACK_CLIENT_ID": "111.222",
+            "SLACK_CLIENT_SECRET": "client-secret",
+            "SLACK_SIGNING_SECRET": "signing-secret",
+        },
+    )
+    services = make_services(settings, sqlite_db)
+    bots = {team: SimpleNamespace(bot_token=f"xoxb-{team}") for team in (A, B)}
+    services.installation_store = SimpleNamespace(
+        find_bot=lambda *, enterprise_id, team_id, is_enterprise_install=False: bots.get(team_id)
+    )
+    fake_slack.admins_by_token[f"xoxb-{A}"] = {ADMIN_A}
+    fake_slack.admins_by_token[f"xoxb-{B}"] = {ADMIN_B}
+    return make_app(services)
 
 
 @pytest.fixture

@@ -66,7 +66,8 @@ def test_customer_mentions_and_links_in_an_alert_are_escaped(watched: BotHarness
     watched.settle()
     (alert,) = watched.slack.calls_to("chat.postMessage")
     assert alert.params["channel"] == "C0ESCALATE"
-    text, quoted = alert.mrkdwn()  # the notification text and the alert's section
+    text, quoted, *case = alert.mrkdwn()  # the notification text, the alert's section, its case
+    assert "Open" in case[0]
     for shown in (text, quoted):
         assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
         assert "&lt;https://evil.example|refund&gt;" in shown and "<https://evil" not in shown
@@ -211,6 +212,31 @@ def test_suggest_mode_drafts_into_the_thread(watched: BotHarness) -> None:
     draft = posts["C0SUPPORT"]
     assert draft["thread_ts"] == "5.1"
     assert "draft_post" in json.dumps(draft["blocks"]) and "C0ESCALATE" in posts
+
+
+def test_a_posted_draft_carries_triage_draft_metadata(watched: BotHarness) -> None:
+    repo.set_channel_settings(
+        watched.services.db,
+        team_id=TEAM_ID,
+        channel_id="C0SUPPORT",
+        enabled=True,
+        mode="suggest",
+        set_by="U0ADMIN",
+    )
+    watched.event(message_event("where is my parcel", ts="5.2"), event_id="E12")
+    watched.settle()
+    (draft,) = [
+        c.params
+        for c in watched.slack.calls_to("chat.postMessage")
+        if c.params["channel"] == "C0SUPPORT"
+    ]
+    metadata = draft["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata == {
+        "event_type": "triage_draft",
+        # the triaged label (the stub generator itself guesses "negative")
+        "event_payload": {"channel": "C0SUPPORT", "ts": "5.2", "label": "neutral", "model": "stub"},
+    }
 
 
 def test_not_in_channel_is_a_logged_skip_without_retries(

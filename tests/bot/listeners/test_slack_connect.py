@@ -135,6 +135,31 @@ def test_an_agents_message_in_a_shared_channel_is_not_triaged(
     assert shared.slack.calls_to("reactions.add") == []
 
 
+def test_a_customers_case_knows_their_organisation_and_its_history(shared: BotHarness) -> None:
+    """Two people of the same external organisation: the second alert counts both."""
+    for ts, user, event_id in (("17.1", "U0CUSTA", "Ev17"), ("17.2", "U0CUSTB", "Ev18")):
+        event = customer_message_event(UPSET, ts=ts, channel=SHARED, user=user)
+        send_shared(shared, event, event_id=event_id)
+        case = repo.case_of_message(
+            shared.services.db, team_id=TEAM_ID, channel_id=SHARED, message_ts=ts
+        )
+        assert case is not None and case.customer_team == CUSTOMER_TEAM_ID
+        assert case.customer_id == user
+    first, second = posts_to(shared, ESCALATION)
+    assert "upset message from this customer" not in json.dumps(first["blocks"])
+    assert "2nd upset message from this customer" in json.dumps(second["blocks"])
+
+
+def test_a_home_members_case_has_no_external_organisation(bot: BotHarness) -> None:
+    set_mode(bot, "C0SUPPORT", "alert")
+    bot.event(message_event(UPSET, ts="18.1", user_team=TEAM_ID, team=TEAM_ID), event_id="Ev19")
+    bot.settle()
+    case = repo.case_of_message(
+        bot.services.db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="18.1"
+    )
+    assert case is not None and case.customer_team is None
+
+
 # ---------------------------------------------------------------- suggestions
 def test_suggest_mode_in_a_shared_channel_drafts_under_the_alert_for_agents_only(
     shared: BotHarness, monkeypatch: pytest.MonkeyPatch
@@ -162,6 +187,11 @@ def test_suggest_mode_in_a_shared_channel_drafts_under_the_alert_for_agents_only
     assert alert_row is not None and suggestion["thread_ts"] == alert_row.result_ts
     assert "draft_post" in json.dumps(suggestion["blocks"])
     assert "thread_ts" not in alert
+    metadata = suggestion["metadata"]
+    metadata = json.loads(metadata) if isinstance(metadata, str) else metadata
+    assert metadata["event_type"] == "triage_draft"
+    assert metadata["event_payload"]["channel"] == SHARED
+    assert metadata["event_payload"]["ts"] == "13.1"
 
     # An agent's *Post* answers the customer in their thread: the decision was a person's.
     value = post_button_value(suggestion["blocks"])

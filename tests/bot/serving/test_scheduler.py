@@ -42,7 +42,13 @@ def test_serve_runs_the_three_jobs_and_retrains_through_the_service(bot: BotHarn
     try:
         assert scheduler is not None
         jobs = {job.id: job for job in scheduler.get_jobs()}
-        assert set(jobs) == {"retrain", "drift-check", "privacy-purge"}
+        assert set(jobs) == {
+            "retrain",
+            "drift-check",
+            "privacy-purge",
+            "case-followup",
+            "case-summary",
+        }
         jobs["retrain"].func(*jobs["retrain"].args)  # what the cron trigger runs
     finally:
         if scheduler is not None:

@@ -48,12 +48,19 @@ def from_another_workspace(body: dict[str, Any], context: BoltContext) -> bool:
     return bool(user_team and home and user_team != home)
 
 
-def refuse_outsider(body: dict[str, Any], context: BoltContext, respond: Respond) -> bool:
-    """Answer an outsider's draft button ephemerally and return True; False for a member."""
+def tell(respond: Respond, text: str) -> None:
+    """Answer only the person who clicked, leaving the clicked message as it is."""
+    respond(response_type="ephemeral", replace_original=False, text=text)
+
+
+def refuse_outsider(
+    body: dict[str, Any], context: BoltContext, respond: Respond, text: str = HOME_MEMBERS_ONLY
+) -> bool:
+    """Answer an outsider's button with `text` (ephemerally) and return True; False for a member."""
     if not from_another_workspace(body, context):
         return False
-    logger.info("draft button refused: user of team %s", body["user"].get("team_id"))
-    respond(response_type="ephemeral", replace_original=False, text=HOME_MEMBERS_ONLY)
+    logger.info("button refused: user of team %s", body["user"].get("team_id"))
+    tell(respond, text)
     return True
 
 
@@ -73,7 +80,7 @@ def register(app: App, services: Services) -> None:
         ack()
         state = decode(action.get("value"))
         if state.get("l") not in LABELS:
-            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            tell(respond, EXPIRED)
             return
         repo.record_feedback(
             services.db,
@@ -85,11 +92,7 @@ def register(app: App, services: Services) -> None:
             **feedback_target(state, signed_team(context)),
         )
         metrics.count_feedback("button")
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            text=build_feedback_confirmation_text(state["l"], confirmed=True),
-        )
+        tell(respond, build_feedback_confirmation_text(state["l"], confirmed=True))
 
     @app.action("feedback_wrong")
     @guarded
@@ -121,7 +124,7 @@ def register(app: App, services: Services) -> None:
         if not post_reply(
             services, client, state=state, reply=str(state.get("d") or ""), user_id=user_id
         ):
-            respond(response_type="ephemeral", replace_original=False, text=NOT_POSTED)
+            tell(respond, NOT_POSTED)
             return
         respond(replace_original=True, text=build_posted_text(user_id, edited=False))
 
@@ -158,7 +161,7 @@ def register(app: App, services: Services) -> None:
             return
         state = decode(action.get("value"))
         if not services.drafts_enabled or not state.get("m"):
-            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            tell(respond, EXPIRED)
             return
         job = DraftJob(
             mode="regenerate",
@@ -170,7 +173,7 @@ def register(app: App, services: Services) -> None:
             thread_ts=state.get("th"),
         )
         if not services.submit(job):
-            respond(response_type="ephemeral", replace_original=False, text=BUSY)
+            tell(respond, BUSY)
             return
         respond(
             replace_original=True,
@@ -205,13 +208,13 @@ def register(app: App, services: Services) -> None:
             services.is_admin, client, body["user"]["id"], team_id=signed_team(context)
         )
         if refusal:  # the prompt stays for an admin to answer
-            respond(response_type="ephemeral", replace_original=False, text=refusal)
+            tell(respond, refusal)
             return
         channel_id, _, mode = str(action.get("value") or "").partition(":")
         # The prompt is posted in the channel it is about, and the signed body names that channel.
         posted_in = (body.get("channel") or {}).get("id") or channel_id
         if not channel_id or channel_id != posted_in or mode not in (*MODES, "off"):
-            respond(response_type="ephemeral", replace_original=False, text=EXPIRED)
+            tell(respond, EXPIRED)
             return
         repo.set_channel_settings(
             services.db,

@@ -7,6 +7,8 @@ outbox. The workspace is the signed one (`signed_team`), never a value from the 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -21,11 +23,12 @@ from bot.blocks.cases import (
     modal_case,
 )
 from bot.case_actions import NOT_FOUND, alert_quote, assign, change_case
-from bot.listeners.actions import from_another_workspace, signed_team
+from bot.listeners.actions import refuse_outsider, signed_team, tell
 from bot.listeners.errors import guarded
 from bot.listeners.modals import field_value
 from bot.services import Services
 from storage import repositories as repo
+from storage.repositories import CaseChange
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +49,24 @@ def _where(body: dict[str, Any]) -> tuple[str, str] | None:
 def register(app: App, services: Services) -> None:
     """Add the case action and modal listeners."""
 
-    def tell(respond: Respond, text: str) -> None:
-        respond(response_type="ephemeral", replace_original=False, text=text)
-
-    def act(what: str, case_id: int | None, body: dict[str, Any], context: BoltContext) -> str:
-        """Acknowledge, resolve (no note) or reopen `case_id` for the signed workspace."""
+    def act(
+        what: str,
+        case_id: int | None,
+        body: dict[str, Any],
+        context: BoltContext,
+        *,
+        quote: str | None,
+        note: str | None = None,
+    ) -> str:
+        """Acknowledge, resolve (with `note`) or reopen `case_id` for the signed workspace."""
         if case_id is None:
             return NOT_FOUND
-        change = {
+        changes: dict[str, Callable[..., CaseChange]] = {
             "acknowledge": repo.acknowledge_case,
-            "resolve": repo.resolve_case,
+            "resolve": partial(repo.resolve_case, note=note),
             "reopen": repo.reopen_case,
-        }[what]
+        }
+        change = changes[what]
         return change_case(
             services,
             what,
@@ -66,39 +75,29 @@ def register(app: App, services: Services) -> None:
                 team_id=str(signed_team(context)),
                 case_id=case_id,
                 user_id=body["user"]["id"],
-                text=alert_quote(body),
+                text=quote,
             ),
         )
 
     @app.action("case_acknowledge")
-    @guarded
-    def handle_case_acknowledge(
-        ack: Ack,
-        action: dict[str, Any],
-        body: dict[str, Any],
-        context: BoltContext,
-        respond: Respond,
-    ) -> None:
-        """Acknowledge a case (a second click changes nothing)."""
-        ack()
-        if from_another_workspace(body, context):
-            return tell(respond, OUTSIDERS)
-        tell(respond, act("acknowledge", _case_id(action.get("value")), body, context))
-
     @app.action("case_reopen")
     @guarded
-    def handle_case_reopen(
+    def handle_case_acknowledge_or_reopen(
         ack: Ack,
         action: dict[str, Any],
         body: dict[str, Any],
         context: BoltContext,
         respond: Respond,
     ) -> None:
-        """Reopen a resolved case."""
+        """Acknowledge a case (a second click changes nothing) or reopen a resolved one."""
         ack()
-        if from_another_workspace(body, context):
-            return tell(respond, OUTSIDERS)
-        tell(respond, act("reopen", _case_id(action.get("value")), body, context))
+        if refuse_outsider(body, context, respond, OUTSIDERS):
+            return
+        what = str(action["action_id"]).removeprefix("case_")
+        tell(
+            respond,
+            act(what, _case_id(action.get("value")), body, context, quote=alert_quote(body)),
+        )
 
     @app.action("case_resolve")
     @guarded
@@ -113,8 +112,10 @@ def register(app: App, services: Services) -> None:
         """Open the resolve modal (an optional note)."""
         ack()
         case_id = _case_id(action.get("value"))
-        if from_another_workspace(body, context) or case_id is None:
-            return tell(respond, OUTSIDERS if case_id is not None else NOT_FOUND)
+        if case_id is None:
+            return tell(respond, NOT_FOUND)
+        if refuse_outsider(body, context, respond, OUTSIDERS):
+            return
         view = build_resolve_modal(case_id, alert_quote(body))
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -131,8 +132,8 @@ def register(app: App, services: Services) -> None:
         """Assign the case to the user picked in the alert's select; DM them."""
         ack()
         case_id, assignee = case_id_of_block(action.get("block_id")), action.get("selected_user")
-        if from_another_workspace(body, context):
-            return tell(respond, OUTSIDERS)
+        if refuse_outsider(body, context, respond, OUTSIDERS):
+            return
         if case_id is None or not assignee:
             return tell(respond, NOT_FOUND)
         line = assign(
@@ -163,12 +164,12 @@ def register(app: App, services: Services) -> None:
         value = str((action.get("selected_option") or {}).get("value") or "")
         what, _, raw_id = value.partition(":")
         case_id = _case_id(raw_id)
-        if from_another_workspace(body, context):
-            return tell(respond, OUTSIDERS)
+        if refuse_outsider(body, context, respond, OUTSIDERS):
+            return
         if case_id is None or what not in ("acknowledge", "assign", "resolve", "reopen"):
             return tell(respond, NOT_FOUND)
         if what in ("acknowledge", "reopen"):
-            return tell(respond, act(what, case_id, body, context))
+            return tell(respond, act(what, case_id, body, context, quote=alert_quote(body)))
         build = build_resolve_modal if what == "resolve" else build_assign_modal
         client.views_open(trigger_id=body["trigger_id"], view=build(case_id, None, _where(body)))
 
@@ -180,21 +181,8 @@ def register(app: App, services: Services) -> None:
         """Resolve the case with the note typed (if any)."""
         ack()
         case_id, quote, _ = modal_case(view.get("private_metadata"))
-        if case_id is None:
-            return
         note = str(field_value(view, "note") or "").strip()[:2000] or None
-        change_case(
-            services,
-            "resolve",
-            lambda: repo.resolve_case(
-                services.db,
-                team_id=str(signed_team(context)),
-                case_id=case_id,
-                user_id=body["user"]["id"],
-                note=note,
-                text=quote,
-            ),
-        )
+        act("resolve", case_id, body, context, quote=quote, note=note)
 
     @app.view(ASSIGN_CALLBACK)
     @guarded

@@ -15,7 +15,7 @@ keeps no text cannot quote it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -85,6 +85,29 @@ def _finish(
     return CaseChange(case_record(row), True)
 
 
+def _change(
+    db: Database,
+    *,
+    team_id: str,
+    case_id: int,
+    user_id: str,
+    now: datetime | None,
+    applies: Callable[[CaseRow], bool],
+    apply: Callable[[CaseRow, datetime], str],
+    text: str | None,
+) -> CaseChange:
+    """Lock the case and, if `applies` to it, `apply` the change (it returns the event's action);
+    else the case as it is, unchanged."""
+    check.ident("user_id", user_id)
+    instant = moment("now", now)
+    with db.transaction() as session:
+        row = locked_case(session, team_id, case_id)
+        if not applies(row):
+            return CaseChange(case_record(row), False)
+        action = apply(row, instant)
+        return _finish(session, row, action, actor_id=user_id, now=instant, text=text)
+
+
 def acknowledge_case(
     db: Database,
     *,
@@ -99,14 +122,21 @@ def acknowledge_case(
     Raises:
         NotFound: no such case in workspace `team_id`.
     """
-    check.ident("user_id", user_id)
-    instant = moment("now", now)
-    with db.transaction() as session:
-        row = locked_case(session, team_id, case_id)
-        if row.state != "open":
-            return CaseChange(case_record(row), False)
+
+    def take(row: CaseRow, instant: datetime) -> str:
         row.state, row.acknowledged_by, row.acknowledged_at = "acknowledged", user_id, instant
-        return _finish(session, row, "acknowledged", actor_id=user_id, now=instant, text=text)
+        return "acknowledged"
+
+    return _change(
+        db,
+        team_id=team_id,
+        case_id=case_id,
+        user_id=user_id,
+        now=now,
+        applies=lambda row: row.state == "open",
+        apply=take,
+        text=text,
+    )
 
 
 def assign_case(
@@ -169,15 +199,22 @@ def resolve_case(
     """
     check.ident("user_id", user_id)
     clean_note = check.optional_text("note", note, max_len=check.NOTE_LEN)
-    instant = moment("now", now)
-    with db.transaction() as session:
-        row = locked_case(session, team_id, case_id)
-        if row.state not in OPEN_STATES:
-            return CaseChange(case_record(row), False)
+
+    def close(row: CaseRow, instant: datetime) -> str:
         row.state, row.resolved_by, row.resolved_at = "resolved", user_id, instant
         row.resolution_note = clean_note
-        action = "auto_resolved" if automatic else "resolved"
-        return _finish(session, row, action, actor_id=user_id, now=instant, text=text)
+        return "auto_resolved" if automatic else "resolved"
+
+    return _change(
+        db,
+        team_id=team_id,
+        case_id=case_id,
+        user_id=user_id,
+        now=now,
+        applies=lambda row: row.state in OPEN_STATES,
+        apply=close,
+        text=text,
+    )
 
 
 def reopen_case(
@@ -194,15 +231,22 @@ def reopen_case(
     Raises:
         NotFound: no such case in workspace `team_id`.
     """
-    check.ident("user_id", user_id)
-    instant = moment("now", now)
-    with db.transaction() as session:
-        row = locked_case(session, team_id, case_id)
-        if row.state != "resolved":
-            return CaseChange(case_record(row), False)
+
+    def reopen(row: CaseRow, instant: datetime) -> str:
         row.state = "acknowledged" if row.acknowledged_at is not None else "open"
         row.resolved_by = row.resolved_at = row.resolution_note = None
-        return _finish(session, row, "reopened", actor_id=user_id, now=instant, text=text)
+        return "reopened"
+
+    return _change(
+        db,
+        team_id=team_id,
+        case_id=case_id,
+        user_id=user_id,
+        now=now,
+        applies=lambda row: row.state == "resolved",
+        apply=reopen,
+        text=text,
+    )
 
 
 def withdraw_case(

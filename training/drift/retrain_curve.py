@@ -99,6 +99,19 @@ RECIPES = {
             "epochs3-weight6-last", retrain_epochs=3.0, feedback_weight=6.0, retrain_keep="last"
         ),
         Recipe(
+            "head-epochs5-last",
+            retrain_epochs=5.0,
+            retrain_freeze_layers=-1,
+            retrain_head_learning_rate=1e-3,
+            retrain_keep="last",
+        ),
+        Recipe(
+            "head-epochs5-lr3e-4-last",
+            retrain_epochs=5.0,
+            retrain_freeze_layers=-1,
+            retrain_keep="last",
+        ),
+        Recipe(
             "epochs3-rehearse1200-last",
             retrain_epochs=3.0,
             retrain_base_sample=1200,

@@ -8,7 +8,8 @@ both). Everything of B is named with `B` (customer `U0CUSTB`, assignee `U0AGENTB
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
+from typing import Any
 
 from models.types import LABELS
 from storage import repositories as repo
@@ -73,8 +74,10 @@ def opened(db: Database, **where: str) -> CaseRecord:
     return case
 
 
-def after(case: CaseRecord, **delta: float) -> datetime:
-    return case.created_at + timedelta(**delta)
+def by(agent: str, case: CaseRecord, **delta: float) -> dict[str, Any]:
+    """The arguments of a change to `case` by `agent`, `delta` after the case opened."""
+    now = case.created_at + timedelta(**delta)
+    return {"team_id": case.team_id, "case_id": case.id, "user_id": agent, "now": now}
 
 
 def seed_cases(db: Database) -> Seeded:
@@ -82,18 +85,9 @@ def seed_cases(db: Database) -> Seeded:
     per database)."""
     repo.register_model_version(db, kind="classifier", version=VERSION, path="/nowhere")
     a1 = opened(db, team_id=A, channel_id=SHARED, user_id="U0CUSTA", ts="1.000001")
-    repo.acknowledge_case(
-        db, team_id=A, case_id=a1.id, user_id="U0AGENTA", now=after(a1, minutes=10)
-    )
-    repo.assign_case(
-        db,
-        team_id=A,
-        case_id=a1.id,
-        user_id="U0AGENTA",
-        assignee_id="U0AGENTA",
-        now=after(a1, minutes=11),
-    )
-    repo.resolve_case(db, team_id=A, case_id=a1.id, user_id="U0AGENTA", now=after(a1, hours=2))
+    repo.acknowledge_case(db, **by("U0AGENTA", a1, minutes=10))
+    repo.assign_case(db, **by("U0AGENTA", a1, minutes=11), assignee_id="U0AGENTA")
+    repo.resolve_case(db, **by("U0AGENTA", a1, hours=2))
     a2 = opened(db, team_id=A, channel_id="C0SUPPORTA", user_id="U0CUSTA", ts="1.000002")
     message(
         db, team_id=A, channel_id="C0SUPPORTA", user_id="U0CUSTA", ts="1.000003", label="neutral"
@@ -106,19 +100,10 @@ def seed_cases(db: Database) -> Seeded:
         ts="1.000004",
         customer_team="E0PARTNER",
     )
-    repo.acknowledge_case(
-        db, team_id=A, case_id=a3.id, user_id="U0AGENTA2", now=after(a3, minutes=3)
-    )
+    repo.acknowledge_case(db, **by("U0AGENTA2", a3, minutes=3))
     b1 = opened(db, team_id=B, channel_id=SHARED, user_id="U0CUSTB", ts="1.000001")
-    repo.assign_case(
-        db,
-        team_id=B,
-        case_id=b1.id,
-        user_id="U0AGENTB",
-        assignee_id="U0AGENTB",
-        now=after(b1, hours=30),
-    )
+    repo.assign_case(db, **by("U0AGENTB", b1, hours=30), assignee_id="U0AGENTB")
     b2 = opened(db, team_id=B, channel_id="C0ONLYB", user_id="U0CUSTB", ts="1.000002")
-    repo.resolve_case(db, team_id=B, case_id=b2.id, user_id="U0AGENTB", now=after(b2, days=2))
+    repo.resolve_case(db, **by("U0AGENTB", b2, days=2))
     assert len(repo.list_cases(db, team_id=ALL_WORKSPACES)) == 5
     return Seeded(a1.id, a2.id, a3.id, b1.id, b2.id)

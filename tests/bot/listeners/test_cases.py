@@ -11,6 +11,7 @@ import pytest
 from bot.payloads import encode
 from storage import repositories as repo
 from storage.records import CaseRecord
+from tests.fixtures.cases import case_of, deliver, opt_in
 from tests.fixtures.slack import (
     TEAM_ID,
     BotHarness,
@@ -27,27 +28,15 @@ UPSET = "my order never arrived <!channel>"
 @pytest.fixture
 def alerted(bot: BotHarness) -> BotHarness:
     """C0SUPPORT in alert mode (storing no text) with one posted alert about an upset message."""
-    repo.set_channel_settings(
-        bot.services.db,
-        team_id=TEAM_ID,
-        channel_id=SUPPORT,
-        enabled=True,
-        mode="alert",
-        privacy_mode="ids_only",
-        set_by="U0ADMIN",
-        cases=repo.CaseSettings(auto_resolve_on_reply=True),
+    opt_in(
+        bot, SUPPORT, privacy_mode="ids_only", cases=repo.CaseSettings(auto_resolve_on_reply=True)
     )
-    assert bot.event(message_event(UPSET, ts="40.1"), event_id="Ev40").status == 200
-    bot.settle()
+    deliver(bot, UPSET, ts="40.1", event_id="Ev40")
     return bot
 
 
 def the_case(bot: BotHarness) -> CaseRecord:
-    case = repo.case_of_message(
-        bot.services.db, team_id=TEAM_ID, channel_id=SUPPORT, message_ts="40.1"
-    )
-    assert case is not None
-    return case
+    return case_of(bot, SUPPORT, "40.1")
 
 
 def the_alert(bot: BotHarness) -> dict[str, Any]:
@@ -241,21 +230,10 @@ def test_bad_case_settings_are_refused_in_the_modal(
 
 def test_a_digest_lines_menu_acknowledges_and_renders_the_digest_again(bot: BotHarness) -> None:
     bot.services.settings.jobs.digest_after = 0  # every alert joins the digest
-    repo.set_channel_settings(
-        bot.services.db,
-        team_id=TEAM_ID,
-        channel_id=SUPPORT,
-        enabled=True,
-        mode="alert",
-        set_by="U0ADMIN",
-    )
+    opt_in(bot, SUPPORT)
     for i in range(2):
-        assert bot.event(message_event(UPSET, ts=f"60.{i}"), event_id=f"Ev6{i}").status == 200
-        bot.settle()
-    case = repo.case_of_message(
-        bot.services.db, team_id=TEAM_ID, channel_id=SUPPORT, message_ts="60.0"
-    )
-    assert case is not None
+        deliver(bot, UPSET, ts=f"60.{i}", event_id=f"Ev6{i}")
+    case = case_of(bot, SUPPORT, "60.0")
     (digest,) = bot.slack.messages_in(ESCALATION)
     assert "case_menu" in json.dumps(digest["blocks"])
 

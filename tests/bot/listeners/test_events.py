@@ -9,6 +9,7 @@ import pytest
 
 from storage import repositories as repo
 from storage.workspaces import ALL_WORKSPACES
+from tests.fixtures.cases import opt_in
 from tests.fixtures.slack import (
     BOT_ID,
     BOT_USER_ID,
@@ -215,14 +216,7 @@ def test_suggest_mode_drafts_into_the_thread(watched: BotHarness) -> None:
 
 
 def test_a_posted_draft_carries_triage_draft_metadata(watched: BotHarness) -> None:
-    repo.set_channel_settings(
-        watched.services.db,
-        team_id=TEAM_ID,
-        channel_id="C0SUPPORT",
-        enabled=True,
-        mode="suggest",
-        set_by="U0ADMIN",
-    )
+    opt_in(watched, "C0SUPPORT", mode="suggest")
     watched.event(message_event("where is my parcel", ts="5.2"), event_id="E12")
     watched.settle()
     (draft,) = [

@@ -14,6 +14,7 @@ from bot.listeners.actions import HOME_MEMBERS_ONLY
 from models.types import Draft
 from storage import repositories as repo
 from storage.workspaces import ALL_WORKSPACES
+from tests.fixtures.cases import case_of, deliver, opt_in
 from tests.fixtures.fake_slack import CUSTOMER_TEAM_ID, customer_message_event, shared_event_body
 from tests.fixtures.slack import TEAM_ID, BotHarness, block_action, message_event
 
@@ -25,15 +26,7 @@ UPSET = "my order never arrived"
 @pytest.fixture
 def shared(bot: BotHarness) -> BotHarness:
     """C0SHARED, a Slack Connect channel with a customer, opted in (alert mode)."""
-    repo.set_channel_settings(
-        bot.services.db,
-        team_id=TEAM_ID,
-        channel_id=SHARED,
-        enabled=True,
-        mode="alert",
-        privacy_mode="store_text",
-        set_by="U0ADMIN",
-    )
+    opt_in(bot, SHARED, privacy_mode="store_text")
     return bot
 
 
@@ -45,15 +38,7 @@ def send_shared(bot: BotHarness, event: dict[str, Any], *, event_id: str) -> Non
 
 
 def set_mode(bot: BotHarness, channel_id: str, mode: str, escalation: str | None = None) -> None:
-    repo.set_channel_settings(
-        bot.services.db,
-        team_id=TEAM_ID,
-        channel_id=channel_id,
-        enabled=True,
-        mode=mode,
-        escalation_channel=escalation,
-        set_by="U0ADMIN",
-    )
+    opt_in(bot, channel_id, mode=mode, escalation_channel=escalation)
 
 
 def posts_to(bot: BotHarness, channel_id: str) -> list[dict[str, Any]]:
@@ -140,11 +125,8 @@ def test_a_customers_case_knows_their_organisation_and_its_history(shared: BotHa
     for ts, user, event_id in (("17.1", "U0CUSTA", "Ev17"), ("17.2", "U0CUSTB", "Ev18")):
         event = customer_message_event(UPSET, ts=ts, channel=SHARED, user=user)
         send_shared(shared, event, event_id=event_id)
-        case = repo.case_of_message(
-            shared.services.db, team_id=TEAM_ID, channel_id=SHARED, message_ts=ts
-        )
-        assert case is not None and case.customer_team == CUSTOMER_TEAM_ID
-        assert case.customer_id == user
+        case = case_of(shared, SHARED, ts)
+        assert case.customer_team == CUSTOMER_TEAM_ID and case.customer_id == user
     first, second = posts_to(shared, ESCALATION)
     assert "upset message from this customer" not in json.dumps(first["blocks"])
     assert "2nd upset message from this customer" in json.dumps(second["blocks"])
@@ -152,12 +134,8 @@ def test_a_customers_case_knows_their_organisation_and_its_history(shared: BotHa
 
 def test_a_home_members_case_has_no_external_organisation(bot: BotHarness) -> None:
     set_mode(bot, "C0SUPPORT", "alert")
-    bot.event(message_event(UPSET, ts="18.1", user_team=TEAM_ID, team=TEAM_ID), event_id="Ev19")
-    bot.settle()
-    case = repo.case_of_message(
-        bot.services.db, team_id=TEAM_ID, channel_id="C0SUPPORT", message_ts="18.1"
-    )
-    assert case is not None and case.customer_team is None
+    deliver(bot, UPSET, ts="18.1", event_id="Ev19", user_team=TEAM_ID, team=TEAM_ID)
+    assert case_of(bot, "C0SUPPORT", "18.1").customer_team is None
 
 
 # ---------------------------------------------------------------- suggestions

@@ -13,21 +13,16 @@ from bot.serving.case_jobs import daily_case_summary, follow_up_cases
 from bot.serving.job_context import JobContext
 from storage import repositories as repo
 from storage.records import CaseRecord
-from tests.fixtures.slack import TEAM_ID, BotHarness, message_event
+from tests.fixtures.cases import case_of, deliver, opt_in
+from tests.fixtures.slack import TEAM_ID, BotHarness
 
 SUPPORT, ESCALATION = "C0SUPPORT", "C0ESCALATE"
 
 
 @pytest.fixture
 def ctx(bot: BotHarness) -> JobContext:
-    repo.set_channel_settings(
-        bot.services.db,
-        team_id=TEAM_ID,
-        channel_id=SUPPORT,
-        enabled=True,
-        mode="alert",
-        set_by="U0ADMIN",
-        cases=repo.CaseSettings(response_target_minutes=15, oncall_group="S0ONCALL"),
+    opt_in(
+        bot, SUPPORT, cases=repo.CaseSettings(response_target_minutes=15, oncall_group="S0ONCALL")
     )
     return JobContext(
         bot.services.db, bot.services.settings, lambda text: None, lambda trigger, slot: False
@@ -35,13 +30,8 @@ def ctx(bot: BotHarness) -> JobContext:
 
 
 def upset(bot: BotHarness, ts: str, event_id: str) -> CaseRecord:
-    assert (
-        bot.event(message_event("my parcel never arrived", ts=ts), event_id=event_id).status == 200
-    )
-    bot.settle()
-    case = repo.case_of_message(bot.services.db, team_id=TEAM_ID, channel_id=SUPPORT, message_ts=ts)
-    assert case is not None
-    return case
+    deliver(bot, "my parcel never arrived", ts=ts, event_id=event_id)
+    return case_of(bot, SUPPORT, ts)
 
 
 def test_an_unacknowledged_case_is_raised_again_after_its_target(

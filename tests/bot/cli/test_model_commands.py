@@ -142,8 +142,8 @@ def test_learning_curve_refuses_bad_sizes_and_a_missing_model_in_one_line(cli: C
     assert cli("learning-curve", "--seeds", "0").code == 1
     assert cli("learning-curve", "--retrain", "default,fastest").error_lines == [
         "triagebot learning-curve: unknown retrain recipe 'fastest': use one of default, wave1, "
-        "epochs3, epochs3-last, epochs3-lr1e-4-last, epochs3-freeze3-last, epochs3-weight6-last, "
-        "epochs3-rehearse1200-last"
+        "epochs3-last, epochs3-lr1e-4-last, epochs3-freeze3-last, epochs3-weight6-last, "
+        "head-epochs5-last, epochs3-rehearse1200-last"
     ]
     no_model = cli("learning-curve")
     assert no_model.code == 1

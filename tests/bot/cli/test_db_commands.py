@@ -11,16 +11,22 @@ from pathlib import Path
 import pytest
 
 from storage.database import Database
+from storage.migrations import head_revision
 from tests.bot.cli.helpers import TRIAGEBOT, CliRunner, cli_env
 
-BEHIND = "the database schema is at revision 0004, the code needs 0005: run `triagebot db upgrade`"
+HEAD = head_revision()
+PREVIOUS = f"{int(HEAD) - 1:04d}"
+BEHIND = (
+    f"the database schema is at revision {PREVIOUS}, the code needs {HEAD}: "
+    "run `triagebot db upgrade`"
+)
 
 
 @pytest.fixture
 def behind_url(empty_database_url: str) -> str:
-    """A database migrated only to the previous revision (0004)."""
+    """A database migrated only to the revision before the code's."""
     database = Database.from_url(empty_database_url)
-    database.upgrade("0004")
+    database.upgrade(PREVIOUS)
     database.dispose()
     return empty_database_url
 
@@ -46,10 +52,10 @@ def test_upgrade_an_empty_database_then_current(
     ]
 
     upgraded = cli("db", "upgrade")
-    assert upgraded.code == 0 and upgraded.out.strip().endswith("is at revision 0005")
+    assert upgraded.code == 0 and upgraded.out.strip().endswith(f"is at revision {HEAD}")
 
     after = cli("db", "current")
-    assert after.code == 0 and "revision 0005" in after.out and after.err == ""
+    assert after.code == 0 and f"revision {HEAD}" in after.out and after.err == ""
 
 
 def test_upgrade_from_the_previous_revision(

@@ -29,6 +29,7 @@ from training.classifier.evaluation import evaluate_predictions
 from training.data.corpora import DRUG_REVIEWS, load_drug_reviews
 from training.data.labelled import load_labelled
 from training.drift.simulation import split_eval
+from training.retrain.candidate import split_rows
 
 logger = logging.getLogger(__name__)
 
@@ -70,19 +71,13 @@ def load_shift(name: str) -> Shift:
         held, pool = split_eval(load_drug_reviews(), HELD_SHARE, SPLIT_SEED)
         return Shift(name, [(r[1], r[2]) for r in pool], [(r[1], r[2]) for r in held])
     splits = load_labelled(name)
-    return Shift(name, _rows(splits["train"]), _rows(splits["test"]))
+    return Shift(name, split_rows(splits["train"]), split_rows(splits["test"]))
 
 
 def load_base(corpora: str, limit: int) -> Rows:
     """The base domains' test split (at most `limit` rows, a seeded sample)."""
-    rows = _rows(load_labelled(corpora)["test"])
+    rows = split_rows(load_labelled(corpora)["test"])
     return rows if len(rows) <= limit else random.Random(13).sample(rows, limit)
-
-
-def _rows(dataset: Any) -> Rows:
-    return [
-        (str(t), LABELS[int(y)]) for t, y in zip(dataset["text"], dataset["label"], strict=True)
-    ]
 
 
 def learning_curve(
@@ -99,15 +94,15 @@ def learning_curve(
     pool_vectors = predictor.embed([t for t, _ in shift.pool])  # as the serving memory does
     held_probs, held_vectors = predictor.probs_and_embeddings([t for t, _ in shift.held])
     base_probs, base_vectors = predictor.probs_and_embeddings([t for t, _ in base])
-    held_y, base_y = _truth(shift.held), _truth(base)
+    held_y, base_y = truth(shift.held), truth(base)
     result = CurveResult(
         model=predictor.version,
         shift=shift.name,
         held_out=len(shift.held),
         base_size=len(base),
         rule=rule,
-        shifted_before=_f1(held_y, held_probs),
-        base_before=_f1(base_y, base_probs),
+        shifted_before=macro_f1(held_y, held_probs),
+        base_before=macro_f1(base_y, base_probs),
     )
     for size in sizes:
         shifted, kept = [], []
@@ -116,9 +111,11 @@ def learning_curve(
             memory = CorrectionMemory(predictor.labels, rule=rule)
             memory.replace(TEAM, pool_vectors[chosen], [shift.pool[i][1] for i in chosen])
             shifted.append(
-                _f1(held_y, memory.blend(held_probs, held_vectors, [TEAM] * len(held_y)))
+                macro_f1(held_y, memory.blend(held_probs, held_vectors, [TEAM] * len(held_y)))
             )
-            kept.append(_f1(base_y, memory.blend(base_probs, base_vectors, [TEAM] * len(base_y))))
+            kept.append(
+                macro_f1(base_y, memory.blend(base_probs, base_vectors, [TEAM] * len(base_y)))
+            )
         result.points.append(CurvePoint(size, shifted, kept))
         logger.info(
             "%d corrections: shifted %.3f, base %.3f", size, np.mean(shifted), np.mean(kept)
@@ -131,12 +128,14 @@ def draw(shift: Shift, size: int, seed: int) -> list[int]:
     return random.Random(seed).sample(range(len(shift.pool)), min(size, len(shift.pool)))
 
 
-def _truth(rows: Rows) -> list[int]:
+def truth(rows: Rows) -> list[int]:
+    """Label indices of (text, label) rows."""
     return [LABELS.index(label) for _, label in rows]
 
 
-def _f1(truth: list[int], probs: np.ndarray) -> float:
-    return float(evaluate_predictions(truth, probs)["macro_f1"])
+def macro_f1(labels: list[int], probs: np.ndarray) -> float:
+    """Macro-F1 of probabilities (N, L) against label indices."""
+    return float(evaluate_predictions(labels, probs)["macro_f1"])
 
 
 def format_curve(result: CurveResult) -> str:

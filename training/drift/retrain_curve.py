@@ -27,9 +27,8 @@ from datasets import DatasetDict
 from models.correction_memory import CorrectionMemory, MemoryRule
 from models.predictor import SentimentPredictor
 from models.types import LABELS
-from training.classifier.evaluation import evaluate_predictions
-from training.drift.learning_curve import TEAM, Rows, Shift, draw
-from training.retrain.candidate import fine_tune, training_data
+from training.drift.learning_curve import TEAM, Rows, Shift, draw, macro_f1, truth
+from training.retrain.candidate import fine_tune, split_rows, training_data
 from training.retrain.gate import GatePolicy, GateScores, decide
 from training.retrain.snapshot import Example, SnapshotConfig, build_snapshot
 from training.settings import CoreSettings
@@ -165,15 +164,15 @@ def retrain_curve(
     rule = rule or MemoryRule()
     active = SentimentPredictor.load(model_dir, settings.models)
     held_texts, base_texts = [t for t, _ in shift.held], [t for t, _ in base]
-    held_y, base_y = _truth(shift.held), _truth(base)
+    held_y, base_y = truth(shift.held), truth(base)
     study = RetrainStudy(
         model=active.version,
         shift=shift.name,
-        shifted_before=_f1(held_y, active.predict_proba(held_texts)),
-        base_before=_f1(base_y, active.predict_proba(base_texts)),
+        shifted_before=macro_f1(held_y, active.predict_proba(held_texts)),
+        base_before=macro_f1(base_y, active.predict_proba(base_texts)),
         recipes={recipe.name: recipe.describe() for recipe in recipes},
     )
-    base_train, base_test = _rows(base_data["train"]), _rows(base_data["test"])
+    base_train, base_test = split_rows(base_data["train"]), split_rows(base_data["test"])
     active_gate: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix="retrain-curve-") as workdir:
         for recipe in recipes:
@@ -206,13 +205,13 @@ def retrain_curve(
                         candidate.embed([shift.pool[i][0] for i in chosen]),
                         [shift.pool[i][1] for i in chosen],
                     )
-                    point.retrained_shifted.append(_f1(held_y, held_p))
-                    point.retrained_base.append(_f1(base_y, base_p))
+                    point.retrained_shifted.append(macro_f1(held_y, held_p))
+                    point.retrained_base.append(macro_f1(base_y, base_p))
                     point.both_shifted.append(
-                        _f1(held_y, memory.blend(held_p, held_v, [TEAM] * len(held_y)))
+                        macro_f1(held_y, memory.blend(held_p, held_v, [TEAM] * len(held_y)))
                     )
                     point.both_base.append(
-                        _f1(base_y, memory.blend(base_p, base_v, [TEAM] * len(base_y)))
+                        macro_f1(base_y, memory.blend(base_p, base_v, [TEAM] * len(base_y)))
                     )
                     point.promoted.append(promote)
                     point.seconds.append((datetime.now(UTC) - started).total_seconds())
@@ -270,19 +269,7 @@ def _gate(
 
 def _f1_examples(predictor: SentimentPredictor, examples: Sequence[Example]) -> float:
     probs = predictor.predict_proba([e.text for e in examples])
-    return _f1([LABELS.index(e.label) for e in examples], probs)
-
-
-def _rows(split: Any) -> Rows:
-    return [(str(t), LABELS[int(y)]) for t, y in zip(split["text"], split["label"], strict=True)]
-
-
-def _truth(rows: Rows) -> list[int]:
-    return [LABELS.index(label) for _, label in rows]
-
-
-def _f1(truth: list[int], probs: np.ndarray) -> float:
-    return float(evaluate_predictions(truth, probs)["macro_f1"])
+    return macro_f1([LABELS.index(e.label) for e in examples], probs)
 
 
 def format_study(study: RetrainStudy) -> str:

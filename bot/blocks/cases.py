@@ -12,6 +12,7 @@ from bot.blocks.common import (
     clip,
     context,
     escape_mrkdwn,
+    note_input,
     plain,
     section,
 )
@@ -115,20 +116,7 @@ def build_resolve_modal(
         "title": plain("Resolve the case"),
         "submit": plain("Resolve"),
         "close": plain("Cancel"),
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "note",
-                "optional": True,
-                "label": plain("Note (optional)"),
-                "element": {
-                    "type": "plain_text_input",
-                    "action_id": "note",
-                    "multiline": True,
-                    "max_length": 2000,
-                },
-            }
-        ],
+        "blocks": [note_input(max_length=2000)],
     }
 
 

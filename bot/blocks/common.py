@@ -48,6 +48,22 @@ def actions(*elements: dict[str, Any], block_id: str | None = None) -> Block:
     return block
 
 
+def note_input(max_length: int) -> Block:
+    """An optional multi-line "Note" input (block and action id `note`) for a modal."""
+    return {
+        "type": "input",
+        "block_id": "note",
+        "optional": True,
+        "label": plain("Note (optional)"),
+        "element": {
+            "type": "plain_text_input",
+            "action_id": "note",
+            "multiline": True,
+            "max_length": max_length,
+        },
+    }
+
+
 def escape_mrkdwn(text: str) -> str:
     """`text` typed by someone else, made safe to echo in mrkdwn.
 

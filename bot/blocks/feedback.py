@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.blocks.common import Block, context, plain, quote, section
+from bot.blocks.common import Block, context, note_input, plain, quote, section
 from bot.payloads import METADATA_LIMIT, encode
 
 LABELS = ("negative", "neutral", "positive")
@@ -42,18 +42,7 @@ def build_relabel_modal(state: dict[str, Any]) -> dict[str, Any]:
             "label": plain("Right label"),
             "element": label_element,
         },
-        {
-            "type": "input",
-            "block_id": "note",
-            "optional": True,
-            "label": plain("Note (optional)"),
-            "element": {
-                "type": "plain_text_input",
-                "action_id": "note",
-                "multiline": True,
-                "max_length": 500,
-            },
-        },
+        note_input(max_length=500),
     ]
     return {
         "type": "modal",

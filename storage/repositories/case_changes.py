@@ -85,6 +85,10 @@ def _finish(
     return CaseChange(case_record(row), True)
 
 
+def _acknowledge(row: CaseRow, user_id: str, instant: datetime) -> None:
+    row.state, row.acknowledged_by, row.acknowledged_at = "acknowledged", user_id, instant
+
+
 def _change(
     db: Database,
     *,
@@ -124,7 +128,7 @@ def acknowledge_case(
     """
 
     def take(row: CaseRow, instant: datetime) -> str:
-        row.state, row.acknowledged_by, row.acknowledged_at = "acknowledged", user_id, instant
+        _acknowledge(row, user_id, instant)
         return "acknowledged"
 
     return _change(
@@ -166,7 +170,7 @@ def assign_case(
             return CaseChange(case_record(row), False)
         previous, row.assignee_id = row.assignee_id, assignee_id
         if row.state == "open":
-            row.state, row.acknowledged_by, row.acknowledged_at = "acknowledged", user_id, instant
+            _acknowledge(row, user_id, instant)
         return _finish(
             session,
             row,

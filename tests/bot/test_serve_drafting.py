@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from storage.database import Database
 from tests.bot.dashboard.server import wait_for_generator
 from tests.fixtures.slack import (
     FakeSlack,
     command_body,
+    drafting_serve_env,
     post,
-    serve_env,
     signed_headers,
     triagebot_serve,
 )
@@ -47,20 +46,11 @@ def served(
     tiny_lm_dir: Path,
 ) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("serve-drafting")
-    url = f"sqlite:///{workdir / 'bot.db'}"
-    db = Database.from_url(url)
-    db.upgrade()
-    db.dispose()
-    env = serve_env(
-        _fake_slack_server, workdir, database_url=url, classifier_dir=tiny_classifier_dir
+    env = drafting_serve_env(
+        _fake_slack_server, workdir, classifier_dir=tiny_classifier_dir, lm_dir=tiny_lm_dir
     )
-    env.update(
-        TRIAGE_DRAFTS_ENABLED="true",
-        GENERATOR_PATH=str(tiny_lm_dir),
-        GENERATOR_PRECISION="fp32",
-        DRAFT_MAX_NEW_TOKENS="8",
-        DASHBOARD_OPEN_ON_LOOPBACK="true",
-    )  # no DASHBOARD_PASSWORD, loopback opt-in: the dashboard answers this (loopback) client
+    # no DASHBOARD_PASSWORD, loopback opt-in: the dashboard answers this (loopback) client
+    env["DASHBOARD_OPEN_ON_LOOPBACK"] = "true"
     with triagebot_serve(env, workdir) as base_url:
         yield base_url
 

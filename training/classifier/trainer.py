@@ -178,6 +178,8 @@ class Trainer:
         )
         if metrics["macro_f1"] > self.best_f1:
             self.best_f1, self.bad_evals = metrics["macro_f1"], 0
+            if not self.args.keep_best:
+                return False  # the last step is kept: no checkpoint to copy
             self.best_state = copy.deepcopy(
                 {k: v.detach().cpu() for k, v in self.model.state_dict().items()}
             )
@@ -275,7 +277,7 @@ def train_classifier(
         precision,
     )
     trainer.run(progress)
-    if trainer.best_state is not None and args.keep_best:
+    if trainer.best_state is not None:
         model.load_state_dict(trainer.best_state)
     train_seconds = time.monotonic() - started
     return _finish(trainer, data, args, init_from, train_seconds)

@@ -19,7 +19,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from datasets import DatasetDict
@@ -30,7 +29,7 @@ from models.types import LABELS
 from training.drift.learning_curve import TEAM, Rows, Shift, draw, macro_f1, truth
 from training.retrain.candidate import fine_tune, split_rows, training_data
 from training.retrain.gate import GatePolicy, GateScores, decide
-from training.retrain.snapshot import Example, SnapshotConfig, build_snapshot
+from training.retrain.snapshot import Example, Snapshot, SnapshotConfig, build_snapshot
 from training.settings import CoreSettings
 
 logger = logging.getLogger(__name__)
@@ -173,7 +172,7 @@ def retrain_curve(
         recipes={recipe.name: recipe.describe() for recipe in recipes},
     )
     base_train, base_test = split_rows(base_data["train"]), split_rows(base_data["test"])
-    active_gate: dict[str, float] = {}
+    active_base: dict[int, float] = {}  # by draw: the snapshot's base test sample follows it
     with tempfile.TemporaryDirectory(prefix="retrain-curve-") as workdir:
         for recipe in recipes:
             tuned = recipe.applied(settings)
@@ -196,7 +195,9 @@ def retrain_curve(
                         show_bar=False,
                     )
                     candidate = SentimentPredictor.load(out, settings.models)
-                    promote = _gate(candidate, active, snapshot, tuned, active_gate)
+                    if seed not in active_base:
+                        active_base[seed] = _f1_examples(active, snapshot.base_test)
+                    promote = _gate(candidate, active, snapshot, tuned, active_base[seed])
                     held_p, held_v = candidate.probs_and_embeddings(held_texts)
                     base_p, base_v = candidate.probs_and_embeddings(base_texts)
                     memory = CorrectionMemory(candidate.labels, rule=rule)
@@ -235,34 +236,22 @@ def retrain_curve(
 def _gate(
     candidate: SentimentPredictor,
     active: SentimentPredictor,
-    snapshot: Any,
+    snapshot: Snapshot,
     settings: CoreSettings,
-    active_cache: dict[str, float],
+    active_base: float,
 ) -> bool:
-    """The production gate on the snapshot's base test and held-out feedback."""
+    """The production gate on the snapshot's base test and held-out feedback; `active_base` is
+    the active model's score on that base test (the same for every recipe of a draw)."""
+    held = snapshot.feedback_holdout
 
-    def scores(predictor: SentimentPredictor, cache: dict[str, float] | None) -> GateScores:
-        base_key = "base"
-        if cache is not None and base_key in cache:
-            base = cache[base_key]
-        else:
-            base = _f1_examples(predictor, snapshot.base_test)
-            if cache is not None:
-                cache[base_key] = base
-        held = snapshot.feedback_holdout
+    def scores(predictor: SentimentPredictor, base: float) -> GateScores:
         return GateScores(base=base, feedback=_f1_examples(predictor, held) if held else None)
 
-    training = settings.training
-    policy = GatePolicy(
-        margin=training.promotion_margin,
-        min_gain=training.retrain_min_gain,
-        min_holdout=training.retrain_min_holdout,
-    )
     decision = decide(
-        scores(candidate, None),
-        scores(active, active_cache),
-        holdout_size=len(snapshot.feedback_holdout),
-        policy=policy,
+        scores(candidate, _f1_examples(candidate, snapshot.base_test)),
+        scores(active, active_base),
+        holdout_size=len(held),
+        policy=GatePolicy.from_settings(settings.training),
     )
     return decision.promote
 

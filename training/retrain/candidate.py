@@ -183,11 +183,7 @@ def run_pipeline(
             "base": score(path, snapshot.base_test, settings),
             "feedback": score(path, snapshot.feedback_holdout, settings),
         }
-    policy = GatePolicy(
-        margin=settings.training.promotion_margin,
-        min_gain=settings.training.retrain_min_gain,
-        min_holdout=settings.training.retrain_min_holdout,
-    )
+    policy = GatePolicy.from_settings(settings.training)
     decision = decide(
         gate_scores(metrics["candidate"]),
         gate_scores(metrics["active"]),

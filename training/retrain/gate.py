@@ -11,6 +11,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from training.settings import TrainingSettings
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +28,14 @@ class GatePolicy:
     margin: float = 0.01
     min_gain: float = 0.0
     min_holdout: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: TrainingSettings) -> GatePolicy:
+        return cls(
+            margin=settings.promotion_margin,
+            min_gain=settings.retrain_min_gain,
+            min_holdout=settings.retrain_min_holdout,
+        )
 
 
 @dataclass(frozen=True)

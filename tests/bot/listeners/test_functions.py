@@ -17,16 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
-from storage.database import Database
 from tests.bot.dashboard.server import wait_for_generator
 from tests.fixtures.slack import (
     TEAM_ID,
     BotHarness,
     Call,
     FakeSlack,
+    drafting_serve_env,
     event_body,
     post,
-    serve_env,
     signed_headers,
     triagebot_serve,
 )
@@ -100,18 +99,8 @@ def served(
     tiny_lm_dir: Path,
 ) -> Iterator[str]:
     workdir = tmp_path_factory.mktemp("serve-steps")
-    url = f"sqlite:///{workdir / 'bot.db'}"
-    db = Database.from_url(url)
-    db.upgrade()
-    db.dispose()
-    env = serve_env(
-        _fake_slack_server, workdir, database_url=url, classifier_dir=tiny_classifier_dir
-    )
-    env.update(
-        TRIAGE_DRAFTS_ENABLED="true",
-        GENERATOR_PATH=str(tiny_lm_dir),
-        GENERATOR_PRECISION="fp32",
-        DRAFT_MAX_NEW_TOKENS="8",
+    env = drafting_serve_env(
+        _fake_slack_server, workdir, classifier_dir=tiny_classifier_dir, lm_dir=tiny_lm_dir
     )
     with triagebot_serve(env, workdir) as base_url:
         yield base_url

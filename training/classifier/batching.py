@@ -7,7 +7,7 @@ import random
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 from datasets import Dataset
@@ -19,18 +19,31 @@ from models.types import LABELS
 logger = logging.getLogger(__name__)
 
 
+SOFT_COLUMN = "soft"  # optional: a teacher's probabilities per row, all zeros for "use the label"
+
+
 @dataclass
 class Encoded:
-    """A split as token ids, label indices and sample weights."""
+    """A split as token ids, label indices, sample weights and optional soft targets."""
 
     ids: list[list[int]]
     labels: list[int]
     weights: list[float]
+    soft: list[list[float]] | None = None
+
+
+class Batch(NamedTuple):
+    ids: torch.Tensor  # (B, T)
+    mask: torch.Tensor  # (B, T)
+    labels: torch.Tensor  # (B,)
+    weights: torch.Tensor  # (B,)
+    soft: torch.Tensor | None  # (B, L): a row of zeros trains on the label
 
 
 def encode(dataset: Dataset, tokenizer: Any, max_len: int) -> Encoded:
     ids = tokenizer(list(dataset["text"]), truncation=True, max_length=max_len)["input_ids"]
-    return Encoded(ids, list(dataset["label"]), [float(w) for w in dataset["weight"]])
+    soft = dataset[SOFT_COLUMN] if SOFT_COLUMN in dataset.column_names else None
+    return Encoded(ids, list(dataset["label"]), [float(w) for w in dataset["weight"]], soft)
 
 
 def length_grouped_batches(
@@ -50,13 +63,16 @@ def length_grouped_batches(
 
 def iterate_batches(
     data: Encoded, batches: list[list[int]], pad_id: int, device: torch.device
-) -> Iterator[tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]]:
-    """(ids (B, T), mask (B, T), labels (B,), weights (B,)) per batch, padded to its longest text."""
+) -> Iterator[Batch]:
+    """One `Batch` per list of row indices, padded to its longest text."""
     for batch in batches:
         ids, mask = pad_batch([data.ids[i] for i in batch], pad_id)
         labels = torch.tensor([data.labels[i] for i in batch], dtype=torch.long)
         weights = torch.tensor([data.weights[i] for i in batch], dtype=torch.float32)
-        yield ids.to(device), mask.to(device), labels.to(device), weights.to(device)
+        soft = None
+        if data.soft is not None:
+            soft = torch.tensor([data.soft[i] for i in batch], dtype=torch.float32).to(device)
+        yield Batch(ids.to(device), mask.to(device), labels.to(device), weights.to(device), soft)
 
 
 def class_weights(labels: Sequence[int], n_classes: int) -> torch.Tensor:

@@ -26,6 +26,7 @@ from models.encoder import autocast, load_encoder, pick_device, resolve_precisio
 from models.predictor import SentimentPredictor
 from training.classifier.args import ClassifierTrainingArgs
 from training.classifier.batching import (
+    Batch,
     class_weights,
     encode,
     iterate_batches,
@@ -137,11 +138,15 @@ class Trainer:
         self.best_f1, self.bad_evals = -1.0, 0
         self.best_state: dict[str, torch.Tensor] | None = None
 
-    def step(self, batch: tuple[torch.Tensor, ...]) -> float:
-        ids, mask, labels, weights = batch
+    def step(self, batch: Batch) -> float:
         with autocast(self.precision, self.device):
-            logits = self.model(ids, mask)  # (B, C)
-        losses = self.loss_fn(logits.float(), labels)  # (B,)
+            logits = self.model(batch.ids, batch.mask).float()  # (B, C)
+        losses = self.loss_fn(logits, batch.labels)  # (B,)
+        if batch.soft is not None:  # distillation: rows with a teacher's target learn it
+            taught = batch.soft.sum(dim=-1) > 0
+            soft = -(batch.soft * torch.log_softmax(logits, dim=-1)).sum(dim=-1)
+            losses = torch.where(taught, soft, losses)
+        weights = batch.weights
         loss = (losses * weights).sum() / weights.sum().clamp(min=1e-6)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()

@@ -27,7 +27,7 @@ from models.correction_memory import CorrectionMemory, MemoryRule
 from models.predictor import SentimentPredictor
 from models.types import LABELS
 from training.drift.learning_curve import TEAM, Rows, Shift, draw, macro_f1, truth
-from training.retrain.candidate import fine_tune, split_rows, training_data
+from training.retrain.candidate import fine_tune, split_rows, teacher_for, training_data
 from training.retrain.gate import GatePolicy, GateScores, decide
 from training.retrain.snapshot import Example, Snapshot, SnapshotConfig, build_snapshot
 from training.settings import CoreSettings
@@ -48,6 +48,8 @@ class Recipe:
     retrain_base_sample: int = 600
     feedback_weight: float = 3.0
     retrain_keep: str = "best"
+    retrain_max_tokens: int = 64
+    retrain_distill: bool = False
 
     @classmethod
     def from_settings(cls, settings: CoreSettings, name: str = "default") -> Recipe:
@@ -72,6 +74,8 @@ _KNOBS = (
     "retrain_base_sample",
     "feedback_weight",
     "retrain_keep",
+    "retrain_max_tokens",
+    "retrain_distill",
 )
 
 # The study's variants (docs/retraining.md, reports/recipes/): `wave1` is the first wave's recipe,
@@ -103,6 +107,26 @@ RECIPES = {
             retrain_freeze_layers=-1,
             retrain_head_learning_rate=1e-3,
             retrain_keep="last",
+        ),
+        Recipe(
+            "epochs3-tokens128-last",
+            retrain_epochs=3.0,
+            retrain_keep="last",
+            retrain_max_tokens=128,
+        ),
+        Recipe(
+            "epochs3-distill-last",
+            retrain_epochs=3.0,
+            retrain_keep="last",
+            retrain_distill=True,
+        ),
+        Recipe(
+            "epochs3-tokens128-distill-lr1e-4-last",
+            retrain_epochs=3.0,
+            retrain_keep="last",
+            retrain_max_tokens=128,
+            retrain_distill=True,
+            retrain_learning_rate=1e-4,
         ),
         Recipe(
             "epochs3-rehearse1200-last",
@@ -176,6 +200,7 @@ def retrain_curve(
     with tempfile.TemporaryDirectory(prefix="retrain-curve-") as workdir:
         for recipe in recipes:
             tuned = recipe.applied(settings)
+            teacher = teacher_for(tuned, model_dir)
             for size in sizes:
                 point = RetrainPoint(size, recipe.name)
                 for seed in range(seeds):
@@ -188,7 +213,7 @@ def retrain_curve(
                     )
                     out = Path(workdir) / f"{recipe.name}-{size}-{seed}"
                     fine_tune(
-                        training_data(snapshot, base_data, seed),
+                        training_data(snapshot, base_data, seed, teacher),
                         init_from=model_dir,
                         output_dir=out,
                         settings=tuned,

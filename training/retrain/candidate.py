@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -19,11 +19,13 @@ import numpy as np
 from datasets import Dataset, DatasetDict
 
 from models.predictor import SentimentPredictor
+from models.textnorm import normalise_text
 from models.types import LABELS
 from storage import repositories as repo
 from storage.database import Database
 from storage.records import ModelVersionRecord
 from training.classifier.args import ClassifierTrainingArgs
+from training.classifier.batching import SOFT_COLUMN
 from training.classifier.evaluation import evaluate_predictions
 from training.classifier.trainer import train_classifier
 from training.data.labelled import clean_frame, load_labelled, rows_frame, to_dataset
@@ -37,6 +39,7 @@ logger = logging.getLogger(__name__)
 VALIDATION_CAP = 300
 TRAINER_TEST_CAP = 50
 STATS_FILE = "training_stats.json"
+Teacher = Callable[[list[str]], np.ndarray]  # normalised texts -> probabilities (N, L)
 
 
 def split_rows(split: Dataset) -> list[tuple[str, str]]:
@@ -65,21 +68,51 @@ def take_snapshot(
     return snapshot, data
 
 
-def training_data(snapshot: Snapshot, base: DatasetDict, seed: int) -> DatasetDict:
-    """A DatasetDict for `train_classifier`: weighted snapshot rows, a capped base validation."""
+def training_data(
+    snapshot: Snapshot, base: DatasetDict, seed: int, teacher: Teacher | None = None
+) -> DatasetDict:
+    """A DatasetDict for `train_classifier`: weighted snapshot rows, a capped base validation.
+
+    With a `teacher` (the active model's probabilities, `RETRAIN_DISTILL`), base rows learn the
+    teacher's probabilities instead of their labels, so the candidate keeps what the active model
+    does on the base domains; feedback rows always learn the label people gave.
+    """
     rows = [(e.text, e.label, e.weight) for e in snapshot.train]
     validation = base["validation"]
     if len(validation) > VALIDATION_CAP:
         validation = validation.shuffle(seed=seed).select(range(VALIDATION_CAP))
     # train_classifier scores its own test split; the gate scores both models itself: keep it small.
     test_rows = [(e.text, e.label) for e in snapshot.base_test[:TRAINER_TEST_CAP]]
+    train = to_dataset(clean_frame(rows_frame(rows), origin="snapshot"))
+    if teacher is not None:
+        train = with_teacher_targets(train, snapshot, teacher)
     return DatasetDict(
         {
-            "train": to_dataset(clean_frame(rows_frame(rows), origin="snapshot")),
+            "train": train,
             "validation": validation,
             "test": to_dataset(clean_frame(rows_frame(test_rows), origin="base test")),
         }
     )
+
+
+def with_teacher_targets(train: Dataset, snapshot: Snapshot, teacher: Teacher) -> Dataset:
+    """`train` with a `soft` column: the teacher's probabilities for base rows, zeros (learn the
+    label) for feedback rows."""
+    feedback = {normalise_text(e.text) for e in snapshot.train if e.source == "feedback"}
+    texts = list(train["text"])
+    base_rows = [i for i, text in enumerate(texts) if text not in feedback]
+    soft = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
+    if base_rows:
+        soft[base_rows] = teacher([texts[i] for i in base_rows])
+    logger.info("distillation: %d base rows learn the active model's probabilities", len(base_rows))
+    return train.add_column(SOFT_COLUMN, soft.tolist())
+
+
+def teacher_for(settings: CoreSettings, active_dir: Path) -> Teacher | None:
+    """The active model's `predict_proba` when `RETRAIN_DISTILL` is on, else None."""
+    if not settings.training.retrain_distill:
+        return None
+    return SentimentPredictor.load(active_dir, settings.models).predict_proba
 
 
 def fine_tune(
@@ -171,7 +204,8 @@ def run_pipeline(
     snapshot, base = take_snapshot(db, settings, base_data)
     version = new_version(run_id)
     progress("training", None)
-    data = training_data(snapshot, base, settings.training.seed)
+    teacher = teacher_for(settings, Path(active.path))
+    data = training_data(snapshot, base, settings.training.seed, teacher)
     out = settings.models.models_dir / version
     model_dir = fine_tune(
         data, init_from=Path(active.path), output_dir=out, settings=settings, show_bar=show_bar

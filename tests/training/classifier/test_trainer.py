@@ -15,6 +15,7 @@ from models.types import LABELS
 from tests.fixtures.tiny_models import build_tiny_classifier
 from training.classifier.args import ClassifierTrainingArgs
 from training.classifier.batching import (
+    SOFT_COLUMN,
     class_weights,
     encode,
     iterate_batches,
@@ -127,14 +128,46 @@ def test_sample_weights_scale_the_loss(tmp_path: Path, tiny_encoder_dir: Path):
         torch.device("cpu"),
         "fp32",
     )
-    ids, mask, labels, _ = next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
+    batch = next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
     with torch.no_grad():
-        per_example = torch.nn.functional.cross_entropy(model(ids, mask), labels, reduction="none")
+        per_example = torch.nn.functional.cross_entropy(
+            model(batch.ids, batch.mask), batch.labels, reduction="none"
+        )
         weights = torch.tensor([3.0, 1.0])
         expected = (per_example * weights).sum() / weights.sum()
     for group in trainer.optimizer.param_groups:
         group["lr"] = 0.0
-    assert trainer.step((ids, mask, labels, weights)) == pytest.approx(float(expected), rel=1e-4)
+    step = trainer.step(batch._replace(weights=weights))
+    assert step == pytest.approx(float(expected), rel=1e-4)
+
+
+def test_soft_targets_replace_the_label_only_where_given(tmp_path: Path, tiny_encoder_dir: Path):
+    """Distillation: a row with a teacher's probabilities learns them; a row of zeros learns its
+    label."""
+    data = load_labelled(_rows(), seed=0)
+    teacher = [[0.2, 0.5, 0.3], [0.0, 0.0, 0.0]] + [[0.0] * 3] * (len(data["train"]) - 2)
+    data["train"] = data["train"].add_column(SOFT_COLUMN, teacher)
+    model, tokenizer = build_tiny_classifier()
+    model.eval()
+    trainer = Trainer(
+        _args(tmp_path, tiny_encoder_dir, class_weights=False, label_smoothing=0.0),
+        model,
+        tokenizer,
+        data,
+        torch.device("cpu"),
+        "fp32",
+    )
+    batch = next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
+    assert batch.soft is not None
+    with torch.no_grad():
+        log_probs = torch.log_softmax(model(batch.ids, batch.mask), dim=-1)
+        taught = -(torch.tensor([0.2, 0.5, 0.3]) * log_probs[0]).sum()
+        labelled = -log_probs[1, batch.labels[1]]
+        expected = (taught + labelled) / 2
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.0
+    step = trainer.step(batch._replace(weights=torch.ones(2)))
+    assert step == pytest.approx(float(expected), rel=1e-4)
 
 
 def test_batching_helpers(tiny_encoder_dir: Path):

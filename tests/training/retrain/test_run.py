@@ -50,10 +50,12 @@ def _store_feedback(db: Database, rows: Sequence[tuple[str, str]]) -> None:
         )
 
 
+@pytest.mark.parametrize("distill", [False, True], ids=["base-labels", "distilled"])
 def test_better_candidate_is_registered_and_promoted(
-    db: Database, database_url: str, trained_active_dir: Path, tmp_path: Path
+    db: Database, database_url: str, trained_active_dir: Path, tmp_path: Path, distill: bool
 ) -> None:
-    settings = tiny_settings(tmp_path, database_url)
+    """Also with RETRAIN_DISTILL: base rows learn the active model's probabilities."""
+    settings = tiny_settings(tmp_path, database_url, RETRAIN_DISTILL=distill)
     active = _activate(db, trained_active_dir, tmp_path)
     _store_feedback(db, sentences(SHIFTED_WORDS, 150, seed=7))
 

@@ -130,7 +130,12 @@ def handle_train_generator(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
-    from training.generator.evaluation import format_samples, format_table, write_json
+    from training.generator.evaluation import (
+        format_failures,
+        format_samples,
+        format_table,
+        write_json,
+    )
     from training.generator.lineup import (
         build_lineup,
         evaluate_lineup,
@@ -159,6 +164,7 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
         progress=not args.quiet,
     )
     print(format_table(reports))
+    print("\nUnpostable drafts (% failing each check):\n" + format_failures(reports))
     if args.samples:
         print("\n" + format_samples(reports, args.samples))
     if args.json_out:

@@ -1,4 +1,5 @@
-"""Score reply generators on held-out (message, reply) pairs: BLEU, ROUGE-1/2/L, lengths, latency.
+"""Score reply generators on held-out (message, reply) pairs: BLEU, ROUGE-1/2/L, lengths, latency,
+and the share of unpostable drafts (`training.generator.draft_checks`).
 
 BLEU is corpus-level sacreBLEU (13a tokenisation); ROUGE is the mean F1 of Google's
 `rouge-score` with stemming. Neither is fetched from a hub (`evaluate.load` would). Latency is
@@ -23,6 +24,7 @@ import numpy as np
 from tqdm import tqdm
 
 from training.errors import EvaluationError
+from training.generator.draft_checks import CHECKS, failure_rates
 from training.generator.pairs import Pair
 from training.generator.types import DraftScores, GeneratorReport
 
@@ -68,9 +70,10 @@ def evaluate_generator(
     progress: bool = False,
 ) -> GeneratorReport:
     """Draft a reply to every pair's message and score the drafts against the pairs' replies."""
-    drafts, latencies, model = [], [], name
+    drafts, latencies, model, sources = [], [], name, []
     for pair in tqdm(pairs, desc=name, disable=not progress, leave=False):
         examples = examples_for(pair.message) if examples_for else ()
+        sources.append([pair.message, *(reply for _, reply in examples)])
         sentiment = sentiment_for(pair.message) if sentiment_for else None
         draft = generator.draft(
             pair.message, sentiment=sentiment, examples=examples, max_new_tokens=max_new_tokens
@@ -94,6 +97,7 @@ def evaluate_generator(
             {"message": p.message, "reference": p.reply, "draft": d}
             for p, d in zip(pairs[:samples], drafts[:samples], strict=True)
         ],
+        failures=failure_rates(drafts, sources),
     )
     logger.info("%s: BLEU %.2f, ROUGE-L %.2f", name, report.scores.bleu, report.scores.rougeL)
     return report
@@ -103,16 +107,29 @@ def format_table(reports: Sequence[GeneratorReport]) -> str:
     """A markdown table: one row per generator."""
     lines = [
         "| generator | model | n | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | words (mean / median) "
-        "| p50 latency ms | p95 latency ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| unpostable % | p50 latency ms | p95 latency ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in reports:
         s = r.scores
         lines.append(
             f"| {r.name} | {r.model} | {r.n} | {s.bleu:.2f} | {s.rouge1:.2f} | {s.rouge2:.2f} "
             f"| {s.rougeL:.2f} | {r.mean_words:.0f} / {r.median_words:.0f} "
+            f"| {r.failures.get('unpostable', 0.0):.1f} "
             f"| {r.p50_latency_ms:.0f} | {r.p95_latency_ms:.0f} |"
         )
+    return "\n".join(lines)
+
+
+def format_failures(reports: Sequence[GeneratorReport]) -> str:
+    """A markdown table: per generator, the share of drafts failing each unpostable check."""
+    lines = [
+        "| generator | " + " | ".join(c.replace("_", " ") for c in CHECKS) + " | any |",
+        "|---|" + "---:|" * (len(CHECKS) + 1),
+    ]
+    for r in reports:
+        cells = [f"{r.failures.get(name, 0.0):.1f}" for name in (*CHECKS, "unpostable")]
+        lines.append(f"| {r.name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

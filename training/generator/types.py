@@ -43,3 +43,5 @@ class GeneratorReport:
     p50_latency_ms: float
     p95_latency_ms: float
     samples: list[dict[str, str]] = field(default_factory=list)
+    # share of drafts failing each `training.generator.draft_checks` check, 0-100
+    failures: dict[str, float] = field(default_factory=dict)

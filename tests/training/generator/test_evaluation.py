@@ -9,8 +9,10 @@ import pytest
 from models.settings import ModelSettings
 from models.types import Draft
 from training.errors import DataError, EvaluationError
+from training.generator.draft_checks import CHECKS
 from training.generator.evaluation import (
     evaluate_generator,
+    format_failures,
     format_samples,
     format_table,
     score_drafts,
@@ -98,6 +100,11 @@ def test_lineup_scores_every_generator_on_the_same_pairs(
     assert samples.count("| reference |") == 2 and samples.count("| gen-tiny |") == 2
     table = format_table(reports)
     assert table.count("\n") == 4 and "gen-tiny" in table and "lm+retrieval" in table
+    for report in reports:
+        assert set(report.failures) == {*CHECKS, "unpostable"}
+        assert all(0 <= rate <= 100 for rate in report.failures.values())
+    failures = format_failures(reports)
+    assert failures.count("\n") == 4 and "invented contact" in failures
     written = json.loads(write_json(tmp_path / "r.json", reports, {"seed": 0}).read_text())
     assert written["seed"] == 0 and [g["name"] for g in written["generators"]] == [
         "lm",

@@ -38,7 +38,7 @@ def register(sub: Any, train_kinds: Any, evaluate_targets: Any) -> None:
         "--embedder",
         choices=("minilm", "hashing"),
         default="minilm",
-        help="retrieval embeddings for lm+retrieval",
+        help="sentence embeddings for lm+retrieval, semantic similarity and intent accuracy",
     )
     drafts.add_argument("--max-new-tokens", type=int, help="default: DRAFT_MAX_NEW_TOKENS")
     drafts.add_argument(
@@ -142,6 +142,7 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
         make_embedder,
         retrieval_from,
     )
+    from training.generator.meaning import MeaningScorer
     from training.generator.pairs import load_pairs, split_pairs
 
     seed = settings.training.seed
@@ -149,11 +150,13 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
     test = splits.test[: args.limit] if args.limit else splits.test
     lineup = build_lineup(args.generators, settings.models, settings.models.generator_path)
     retrieval = any(c.retrieval for c in lineup)
+    embedder = make_embedder(args.embedder)
     examples = (
-        retrieval_from(splits.train, make_embedder(args.embedder), settings.models.draft_examples_k)
+        retrieval_from(splits.train, embedder, settings.models.draft_examples_k)
         if retrieval
         else None
     )
+    meaning = MeaningScorer(splits.train, embedder)
     sentiment_for, sentiment_source = _sentiment_function(settings)
     reports = evaluate_lineup(
         lineup,
@@ -162,8 +165,12 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
         sentiment_for=sentiment_for,
         max_new_tokens=args.max_new_tokens or settings.models.draft_max_new_tokens,
         progress=not args.quiet,
+        meaning=meaning,
     )
     print(format_table(reports))
+    ceiling = meaning.ceiling(test)
+    if ceiling is not None:
+        print(f"intent judge on the references themselves: {ceiling:.1f}% (the ceiling)")
     print("\nUnpostable drafts (% failing each check):\n" + format_failures(reports))
     if args.samples:
         print("\n" + format_samples(reports, args.samples))
@@ -174,7 +181,8 @@ def handle_evaluate_drafts(args: argparse.Namespace, settings: Settings) -> int:
             "test_pairs": len(test),
             "train_pairs": len(splits.train),
             "sentiment": sentiment_source,
-            "embedder": args.embedder if retrieval else None,
+            "embedder": args.embedder,
+            "intent_judge_ceiling": ceiling,
         }
         print(f"report: {write_json(Path(args.json_out), reports, meta)}")
     return 0

@@ -25,6 +25,7 @@ from tqdm import tqdm
 
 from training.errors import EvaluationError
 from training.generator.draft_checks import CHECKS, failure_rates
+from training.generator.meaning import MeaningScorer
 from training.generator.pairs import Pair
 from training.generator.types import DraftScores, GeneratorReport
 
@@ -68,8 +69,10 @@ def evaluate_generator(
     max_new_tokens: int | None = None,
     samples: int = 10,
     progress: bool = False,
+    meaning: MeaningScorer | None = None,
 ) -> GeneratorReport:
-    """Draft a reply to every pair's message and score the drafts against the pairs' replies."""
+    """Draft a reply to every pair's message and score the drafts against the pairs' replies
+    (with `meaning`, also semantic similarity and intent accuracy)."""
     drafts, latencies, model, sources = [], [], name, []
     for pair in tqdm(pairs, desc=name, disable=not progress, leave=False):
         examples = examples_for(pair.message) if examples_for else ()
@@ -99,6 +102,9 @@ def evaluate_generator(
         ],
         failures=failure_rates(drafts, sources),
     )
+    if meaning is not None:
+        report.semantic_similarity = meaning.similarity(drafts, references)
+        report.intent_accuracy = meaning.intent_accuracy(drafts, [p.intent for p in pairs])
     logger.info("%s: BLEU %.2f, ROUGE-L %.2f", name, report.scores.bleu, report.scores.rougeL)
     return report
 
@@ -107,18 +113,23 @@ def format_table(reports: Sequence[GeneratorReport]) -> str:
     """A markdown table: one row per generator."""
     lines = [
         "| generator | model | n | BLEU | ROUGE-1 | ROUGE-2 | ROUGE-L | words (mean / median) "
-        "| unpostable % | p50 latency ms | p95 latency ms |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| similarity | intent % | unpostable % | p50 latency ms | p95 latency ms |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in reports:
         s = r.scores
         lines.append(
             f"| {r.name} | {r.model} | {r.n} | {s.bleu:.2f} | {s.rouge1:.2f} | {s.rouge2:.2f} "
             f"| {s.rougeL:.2f} | {r.mean_words:.0f} / {r.median_words:.0f} "
+            f"| {_number(r.semantic_similarity)} | {_number(r.intent_accuracy)} "
             f"| {r.failures.get('unpostable', 0.0):.1f} "
             f"| {r.p50_latency_ms:.0f} | {r.p95_latency_ms:.0f} |"
         )
     return "\n".join(lines)
+
+
+def _number(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
 
 
 def format_failures(reports: Sequence[GeneratorReport]) -> str:

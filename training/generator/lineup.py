@@ -21,6 +21,7 @@ from models.retrieval import HashingEmbedder, MiniLMEmbedder, ReplyRetriever
 from models.settings import ModelSettings
 from training.errors import DataError
 from training.generator.evaluation import Examples, Sentiment, evaluate_generator
+from training.generator.meaning import MeaningScorer
 from training.generator.pairs import Pair
 from training.generator.types import GeneratorReport
 
@@ -86,6 +87,7 @@ def evaluate_lineup(
     sentiment_for: Sentiment | None,
     max_new_tokens: int | None,
     progress: bool = False,
+    meaning: MeaningScorer | None = None,
 ) -> list[GeneratorReport]:
     """Score each contender on `test`; only retrieval contenders get `examples_for`."""
     return [
@@ -97,6 +99,7 @@ def evaluate_lineup(
             sentiment_for=sentiment_for,
             max_new_tokens=max_new_tokens,
             progress=progress,
+            meaning=meaning,
         )
         for contender in lineup
     ]

@@ -45,3 +45,6 @@ class GeneratorReport:
     samples: list[dict[str, str]] = field(default_factory=list)
     # share of drafts failing each `training.generator.draft_checks` check, 0-100
     failures: dict[str, float] = field(default_factory=dict)
+    # `training.generator.meaning`: mean draft-reference cosine and intent accuracy, 0-100
+    semantic_similarity: float | None = None
+    intent_accuracy: float | None = None

@@ -19,6 +19,7 @@ from training.generator.evaluation import (
     write_json,
 )
 from training.generator.lineup import build_lineup, evaluate_lineup, make_embedder, retrieval_from
+from training.generator.meaning import MeaningScorer
 from training.generator.pairs import Pair, split_pairs
 
 REFS = ["I'm sorry about the double charge, the refund is on its way.", "Your parcel ships today."]
@@ -86,6 +87,7 @@ def test_lineup_scores_every_generator_on_the_same_pairs(
         examples_for=examples_for,
         sentiment_for=lambda _: "negative",
         max_new_tokens=8,
+        meaning=MeaningScorer(splits.train, make_embedder("hashing")),
     )
     assert len(seen) == len(splits.test)  # only the retrieval contender asked for examples
     train_messages = {p.message for p in splits.train}
@@ -102,6 +104,7 @@ def test_lineup_scores_every_generator_on_the_same_pairs(
     assert table.count("\n") == 4 and "gen-tiny" in table and "lm+retrieval" in table
     for report in reports:
         assert set(report.failures) == {*CHECKS, "unpostable"}
+        assert report.semantic_similarity is not None and -100 <= report.semantic_similarity <= 100
         assert all(0 <= rate <= 100 for rate in report.failures.values())
     failures = format_failures(reports)
     assert failures.count("\n") == 4 and "invented contact" in failures

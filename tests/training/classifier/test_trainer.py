@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -116,27 +117,26 @@ def test_continuing_from_a_saved_model(tmp_path: Path, tiny_encoder_dir: Path):
     assert config.head == "bilstm"
 
 
-def test_sample_weights_scale_the_loss(tmp_path: Path, tiny_encoder_dir: Path):
-    data = load_labelled(_rows(), seed=0)
+def _first_batch(data: Any, tmp_path: Path, encoder: Path) -> tuple[Trainer, Any, Any]:
+    """A trainer with learning rate 0 and no dropout (a step only reports its loss), its model
+    and the batch of train rows 0 and 1."""
     model, tokenizer = build_tiny_classifier()
-    model.eval()  # no dropout: the same batch twice
-    trainer = Trainer(
-        _args(tmp_path, tiny_encoder_dir, class_weights=False, label_smoothing=0.0),
-        model,
-        tokenizer,
-        data,
-        torch.device("cpu"),
-        "fp32",
-    )
-    batch = next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
+    model.eval()
+    args = _args(tmp_path, encoder, class_weights=False, label_smoothing=0.0)
+    trainer = Trainer(args, model, tokenizer, data, torch.device("cpu"), "fp32")
+    for group in trainer.optimizer.param_groups:
+        group["lr"] = 0.0
+    return trainer, model, next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
+
+
+def test_sample_weights_scale_the_loss(tmp_path: Path, tiny_encoder_dir: Path):
+    trainer, model, batch = _first_batch(load_labelled(_rows(), seed=0), tmp_path, tiny_encoder_dir)
     with torch.no_grad():
         per_example = torch.nn.functional.cross_entropy(
             model(batch.ids, batch.mask), batch.labels, reduction="none"
         )
         weights = torch.tensor([3.0, 1.0])
         expected = (per_example * weights).sum() / weights.sum()
-    for group in trainer.optimizer.param_groups:
-        group["lr"] = 0.0
     step = trainer.step(batch._replace(weights=weights))
     assert step == pytest.approx(float(expected), rel=1e-4)
 
@@ -147,25 +147,13 @@ def test_soft_targets_replace_the_label_only_where_given(tmp_path: Path, tiny_en
     data = load_labelled(_rows(), seed=0)
     teacher = [[0.2, 0.5, 0.3], [0.0, 0.0, 0.0]] + [[0.0] * 3] * (len(data["train"]) - 2)
     data["train"] = data["train"].add_column(SOFT_COLUMN, teacher)
-    model, tokenizer = build_tiny_classifier()
-    model.eval()
-    trainer = Trainer(
-        _args(tmp_path, tiny_encoder_dir, class_weights=False, label_smoothing=0.0),
-        model,
-        tokenizer,
-        data,
-        torch.device("cpu"),
-        "fp32",
-    )
-    batch = next(iterate_batches(trainer.train, [[0, 1]], 0, torch.device("cpu")))
+    trainer, model, batch = _first_batch(data, tmp_path, tiny_encoder_dir)
     assert batch.soft is not None
     with torch.no_grad():
         log_probs = torch.log_softmax(model(batch.ids, batch.mask), dim=-1)
         taught = -(torch.tensor([0.2, 0.5, 0.3]) * log_probs[0]).sum()
         labelled = -log_probs[1, batch.labels[1]]
         expected = (taught + labelled) / 2
-    for group in trainer.optimizer.param_groups:
-        group["lr"] = 0.0
     step = trainer.step(batch._replace(weights=torch.ones(2)))
     assert step == pytest.approx(float(expected), rel=1e-4)
 

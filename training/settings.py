@@ -51,7 +51,7 @@ class TrainingSettings(BaseSettings):
     retrain_epochs: float = Field(default=3.0, gt=0, le=20, alias="RETRAIN_EPOCHS")
     retrain_freeze_layers: int = Field(default=0, ge=-1, alias="RETRAIN_FREEZE_LAYERS")
     retrain_keep: str = Field(default="last", pattern="^(best|last)$", alias="RETRAIN_KEEP")
-    retrain_distill: bool = Field(default=False, alias="RETRAIN_DISTILL")
+    retrain_distill: bool = Field(default=True, alias="RETRAIN_DISTILL")
     retrain_max_tokens: int = Field(default=64, ge=8, le=512, alias="RETRAIN_MAX_TOKENS")
     retrain_eval_sample: int = Field(default=1000, ge=10, alias="RETRAIN_EVAL_SAMPLE")
     retrain_holdout_percent: int = Field(default=20, ge=1, le=90, alias="RETRAIN_HOLDOUT_PERCENT")

@@ -14,6 +14,7 @@ from storage.repositories import (
     set_model_status,
 )
 from tests.bot.cli.helpers import CliRunner
+from training.drift.retrain_curve import RECIPES
 
 METRICS = {"base": {"macro_f1": 0.71, "n": 150}, "feedback": {"macro_f1": 0.64, "n": 12}}
 
@@ -142,8 +143,7 @@ def test_learning_curve_refuses_bad_sizes_and_a_missing_model_in_one_line(cli: C
     assert cli("learning-curve", "--seeds", "0").code == 1
     assert cli("learning-curve", "--retrain", "default,fastest").error_lines == [
         "triagebot learning-curve: unknown retrain recipe 'fastest': use one of default, wave1, "
-        "epochs3-last, epochs3-lr1e-4-last, epochs3-freeze3-last, epochs3-weight6-last, "
-        "head-epochs5-last, epochs3-rehearse1200-last"
+        f"epochs3-last, {', '.join(list(RECIPES)[2:])}"
     ]
     no_model = cli("learning-curve")
     assert no_model.code == 1

@@ -200,7 +200,7 @@ def retrain_curve(
     with tempfile.TemporaryDirectory(prefix="retrain-curve-") as workdir:
         for recipe in recipes:
             tuned = recipe.applied(settings)
-            teacher = teacher_for(tuned, model_dir)
+            teacher = teacher_for(tuned, model_dir, active)
             for size in sizes:
                 point = RetrainPoint(size, recipe.name)
                 for seed in range(seeds):

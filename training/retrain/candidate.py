@@ -108,11 +108,14 @@ def with_teacher_targets(train: Dataset, snapshot: Snapshot, teacher: Teacher) -
     return train.add_column(SOFT_COLUMN, soft.tolist())
 
 
-def teacher_for(settings: CoreSettings, active_dir: Path) -> Teacher | None:
-    """The active model's `predict_proba` when `RETRAIN_DISTILL` is on, else None."""
+def teacher_for(
+    settings: CoreSettings, active_dir: Path, loaded: SentimentPredictor | None = None
+) -> Teacher | None:
+    """The active model's `predict_proba` when `RETRAIN_DISTILL` is on, else None; `loaded` is
+    the active model when the caller already holds it (it is not loaded again)."""
     if not settings.training.retrain_distill:
         return None
-    return SentimentPredictor.load(active_dir, settings.models).predict_proba
+    return (loaded or SentimentPredictor.load(active_dir, settings.models)).predict_proba
 
 
 def fine_tune(
